@@ -1,0 +1,162 @@
+"""Command-line interface (stable; documented in the README and DESIGN.md)."""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+from pathlib import Path
+
+from .errors import AtlasError
+
+
+def _json_default(o):
+    if hasattr(o, "item"):
+        return o.item()
+    raise TypeError(type(o))
+
+
+def _clean_nans(obj):
+    if isinstance(obj, float) and math.isnan(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: _clean_nans(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_clean_nans(v) for v in obj]
+    return obj
+
+
+def _print_json(obj) -> None:
+    json.dump(_clean_nans(obj), sys.stdout, ensure_ascii=False, indent=2, default=_json_default)
+    sys.stdout.write("\n")
+
+
+def _fmt(v, unit="") -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, float):
+        s = f"{v:,.2f}".replace(",", " ").replace(".", ",")
+    else:
+        s = f"{v:,}".replace(",", " ")
+    return f"{s} {unit}".strip()
+
+
+def _print_text_summary(d: dict) -> None:
+    print(f"{d.get('name')} ({d.get('territory_id') or d.get('code')}) : {d['communes']} commune(s), "
+          f"{_fmt(d['population'])} habitants")
+    for i in d["indicators"]:
+        if not i["available"]:
+            print(f"  {i['label']} : indisponible")
+            continue
+        val = "secret statistique" if i["secret"] else _fmt(i["value"], i["unit"])
+        ref = i["reference"]
+        flag = " [DONNÉES FICTIVES]" if i["synthetic"] else ""
+        print(f"  {i['label']} ({i['year']}) : {val}{flag} | dép. {_fmt(ref['departement'])}, "
+              f"rég. {_fmt(ref['region'])}, France {_fmt(ref['france'])}")
+
+
+def _parse_files(items: list[str]) -> dict[str, Path]:
+    out = {}
+    for item in items or []:
+        if "=" not in item:
+            raise AtlasError(f"--file attend ID=CHEMIN, reçu « {item} »")
+        k, v = item.split("=", 1)
+        out[k.strip()] = Path(v).expanduser()
+    return out
+
+
+def cmd_build(args) -> int:
+    from .build import BuildOptions, default_data_dir, run_build
+    mirror = args.mirror or os.environ.get("ATLAS_MIRROR")
+    opts = BuildOptions(
+        data_dir=Path(args.data_dir) if args.data_dir else default_data_dir(),
+        mirror=Path(mirror) if mirror else None, files=_parse_files(args.file), only=args.only,
+        demo=args.demo, allow_download=not args.no_download)
+    if opts.mirror is not None and not opts.mirror.is_dir():
+        raise AtlasError(f"--mirror {opts.mirror} : dossier introuvable")
+    run_build(opts)
+    return 0
+
+
+def _store(args):
+    from .store import Store
+    return Store(Path(args.data_dir) if args.data_dir else None)
+
+
+def cmd_summary(args) -> int:
+    d = _store(args).territory_summary(args.territory, args.year)
+    _print_json(d) if args.format == "json" else _print_text_summary(d)
+    return 0
+
+
+def cmd_commune(args) -> int:
+    d = _store(args).commune_summary(args.code, args.year)
+    _print_json(d) if args.format == "json" else _print_text_summary(d)
+    return 0
+
+
+def cmd_territories(args) -> int:
+    store = _store(args)
+    rows = []
+    for t in store.territories():
+        pop = int(store.communes.reindex(list(t.codes))["population"].fillna(0).sum())
+        rows.append({"id": t.id, "name": t.name, "kind": t.kind, "communes": len(t.codes), "population": pop,
+                     "confidence": t.confidence, "published_communes": t.published_communes,
+                     "published_population": t.published_population, "published_as_of": t.published_as_of,
+                     "published_figures": store.published_figures(t.id) if t.kind == "cpts" else [],
+                     "perimeter_note": t.perimeter_note})
+    _, errors = store.user_territories()
+    if args.format == "json":
+        _print_json({"territories": rows, "rejected_user_files": errors})
+        return 0
+    print(f"{'id':24} {'communes':>8} {'population':>11} {'publié':>16}  confiance")
+    for r in rows:
+        pub = f"{r['published_communes'] or '—'} / {_fmt(r['published_population'])}"
+        print(f"{r['id']:24} {r['communes']:>8} {_fmt(r['population']):>11} {pub:>16}  {r['confidence']}")
+    for e in errors:
+        print(f"fichier refusé : {e}", file=sys.stderr)
+    return 0
+
+
+def make_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m etl", description="Atlas de l'accès aux soins des CPTS : ETL.")
+    p.add_argument("--data-dir", help="dossier des données construites (défaut : ATLAS_DATA_DIR ou geodata/)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="construit geodata/ (DuckDB + GeoParquet)")
+    b.add_argument("--mirror", help="dossier miroir des sources (défaut : ATLAS_MIRROR)")
+    b.add_argument("--file", action="append", metavar="ID=CHEMIN", help="fichier explicite pour une source")
+    b.add_argument("--only", metavar="DATASET", help="ne reconstruit que ce jeu de données (sur une copie)")
+    b.add_argument("--demo", action="store_true", help="ajoute les données de démonstration (fictives)")
+    b.add_argument("--no-download", action="store_true", help="n'essaie aucun téléchargement")
+    b.set_defaults(func=cmd_build)
+
+    s = sub.add_parser("summary", help="chiffres d'un territoire")
+    s.add_argument("--territory", required=True)
+    s.add_argument("--year", type=int)
+    s.add_argument("--format", choices=("json", "text"), default="text")
+    s.set_defaults(func=cmd_summary)
+
+    c = sub.add_parser("commune", help="chiffres d'une commune")
+    c.add_argument("code")
+    c.add_argument("--year", type=int)
+    c.add_argument("--format", choices=("json", "text"), default="text")
+    c.set_defaults(func=cmd_commune)
+
+    t = sub.add_parser("territories", help="liste des territoires")
+    t.add_argument("--format", choices=("json", "text"), default="text")
+    t.set_defaults(func=cmd_territories)
+    return p
+
+
+def main(argv=None) -> int:
+    args = make_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except AtlasError as exc:
+        print(f"erreur : {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrompu : la base précédente reste en place.", file=sys.stderr)
+        return 130

@@ -1,0 +1,129 @@
+"""The DuckDB schema of ``geodata/atlas.duckdb``: the contract between the ETL and the dashboard.
+
+The ETL is the only writer. Readers (CLI ``summary``/``commune``, dashboard) open it read-only
+through :mod:`etl.store`. Every commune figure is stored as *numerator / denominator* so that
+territory and reference levels are always ratios of sums (DESIGN.md, "Data rules").
+
+Value rule per indicator (``indicators.aggregation``):
+  * ``sum``    value = Σ numerator                     (population, headcounts)
+  * ``ratio``  value = Σ numerator / Σ denominator × scale
+               (density: professionals / population × 10,000;
+                shares: patients without MT / patients × 100;
+                APL: Σ(APL × standardised pop) / Σ standardised pop, scale 1)
+"""
+
+DATABASE_FILE = "atlas.duckdb"
+COMMUNES_WEB_FILE = "communes_web.parquet"
+COMMUNES_FULL_FILE = "communes_full.parquet"
+LOCATIONS_FILE = "locations.parquet"
+
+# Web simplification tolerance in degrees (EPSG:4326). 0.0005° ≈ 55 m north-south, ≈ 38 m
+# east-west at 46°N: invisible at the zoom of a 40-commune territory, and it shrinks the
+# payload sent to the browser. Topology is preserved (shapely simplify preserve_topology).
+WEB_SIMPLIFY_TOLERANCE_DEG = 0.0005
+
+DDL = """
+CREATE TABLE build_info (key VARCHAR PRIMARY KEY, value VARCHAR);
+
+CREATE TABLE sources (
+    id VARCHAR PRIMARY KEY,          -- e.g. 'communes_geometry', 'drees_apl_mg'
+    publisher VARCHAR, title VARCHAR, vintage VARCHAR, licence VARCHAR, url VARCHAR,
+    format VARCHAR,
+    resolved_from VARCHAR,           -- 'file' | 'mirror' | 'download' | 'registry' | 'demo' | 'unavailable'
+    location VARCHAR,                -- file name actually read (no machine path)
+    sha256 VARCHAR,
+    retrieved_at TIMESTAMP,
+    synthetic BOOLEAN NOT NULL,
+    status VARCHAR NOT NULL,         -- 'loaded' | 'unavailable'
+    message VARCHAR                  -- why unavailable, or warnings (e.g. communes without geometry)
+);
+
+CREATE TABLE regions (code VARCHAR PRIMARY KEY, nom VARCHAR NOT NULL);
+CREATE TABLE departements (code VARCHAR PRIMARY KEY, nom VARCHAR NOT NULL, region VARCHAR);
+CREATE TABLE epci (code VARCHAR PRIMARY KEY, nom VARCHAR NOT NULL, type VARCHAR);
+
+CREATE TABLE communes (
+    code VARCHAR PRIMARY KEY,        -- INSEE COG, current year
+    nom VARCHAR NOT NULL,
+    departement VARCHAR NOT NULL,
+    region VARCHAR NOT NULL,
+    epci VARCHAR,                    -- SIREN of the EPCI à fiscalité propre
+    population BIGINT,               -- population municipale (INSEE, via Etalab)
+    has_geometry BOOLEAN NOT NULL,
+    geom_source VARCHAR,
+    lon DOUBLE, lat DOUBLE,          -- representative point, for labels
+    xmin DOUBLE, ymin DOUBLE, xmax DOUBLE, ymax DOUBLE
+);
+
+CREATE TABLE indicators (
+    id VARCHAR PRIMARY KEY,          -- stable ids (DESIGN.md)
+    label VARCHAR NOT NULL,          -- French label shown to users
+    unit VARCHAR NOT NULL,           -- French unit shown to users
+    family VARCHAR NOT NULL,         -- 'population' | 'density' | 'accessibility' | 'access_mt' | 'prevention'
+    profession VARCHAR,              -- 'mg','inf','mk','sf','pharma','dent' or NULL
+    mode VARCHAR,                    -- 'all' | 'liberal' or NULL
+    aggregation VARCHAR NOT NULL,    -- 'sum' | 'ratio'
+    scale DOUBLE NOT NULL,           -- multiplier of Σnum/Σden (10000, 100, 1)
+    higher_is_better BOOLEAN,        -- direction of "good" for colour scales
+    secret_threshold INTEGER,        -- denominators below this are 'secret statistique'
+    thresholds VARCHAR,              -- JSON list of fixed class breaks, or NULL for quantiles
+    description VARCHAR,
+    formula VARCHAR
+);
+
+CREATE TABLE commune_values (
+    indicator_id VARCHAR NOT NULL,
+    code VARCHAR NOT NULL,
+    year INTEGER NOT NULL,
+    value DOUBLE,                    -- as published / computed for the commune
+    numerator DOUBLE,
+    denominator DOUBLE,
+    source_id VARCHAR NOT NULL,
+    synthetic BOOLEAN NOT NULL,
+    PRIMARY KEY (indicator_id, code, year)
+);
+
+-- Reference levels computed with the same rule as territories (or, where the commune level
+-- is not open data, taken from the official département/région publication: source_id says).
+CREATE TABLE reference_values (
+    indicator_id VARCHAR NOT NULL,
+    level VARCHAR NOT NULL,          -- 'departement' | 'region' | 'france'
+    code VARCHAR NOT NULL,           -- département/région code, 'FR' for France
+    year INTEGER NOT NULL,
+    value DOUBLE, numerator DOUBLE, denominator DOUBLE,
+    source_id VARCHAR NOT NULL,
+    synthetic BOOLEAN NOT NULL,
+    PRIMARY KEY (indicator_id, level, code, year)
+);
+
+CREATE TABLE territories (
+    id VARCHAR PRIMARY KEY,
+    name VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,           -- 'cpts' (built) ; user territories live in the user data dir
+    departement VARCHAR,
+    confidence VARCHAR,              -- 'high' | 'medium' | 'low' | 'superset' | 'unknown' (mixed: lowest)
+    perimeter_note VARCHAR,          -- evidence, in plain words
+    n_communes INTEGER NOT NULL,
+    population BIGINT,
+    published_communes INTEGER,
+    published_population BIGINT,
+    published_as_of VARCHAR,
+    published_source VARCHAR,
+    communes_diff INTEGER,           -- n_communes - published_communes
+    population_diff BIGINT           -- population - published_population
+);
+
+CREATE TABLE territory_communes (
+    territory_id VARCHAR NOT NULL,
+    code VARCHAR NOT NULL,
+    role VARCHAR NOT NULL,           -- 'member' | 'candidate' (candidates are not counted)
+    confidence VARCHAR,
+    note VARCHAR,
+    PRIMARY KEY (territory_id, code)
+);
+
+CREATE TABLE published_figures (
+    territory_id VARCHAR NOT NULL, figure VARCHAR NOT NULL, value DOUBLE, unit VARCHAR,
+    as_of VARCHAR, scope VARCHAR, source VARCHAR
+);
+"""

@@ -1,0 +1,29 @@
+"""Build steps, one module per dataset family, run in this order by :func:`etl.build.run_build`.
+
+A step declares the source ids it reads; ``python -m etl build --only ID`` re-runs the steps that
+read ID (plus the ``always`` steps: communes, which every other step re-keys against, and
+references, which recompute the reference levels) on a copy of the current build.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from . import apl, communes, references, territories
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    run: Callable
+    source_ids: tuple[str, ...] = ()
+    always: bool = False
+    demo_only: bool = False
+
+
+STEPS: list[Step] = [
+    Step("communes", communes.run, ("communes_admin", "communes_geometry"), always=True),
+    Step("territories", territories.run, ("cpts_perimeters", "cpts_published_figures")),
+    Step("apl", apl.run, ("drees_apl_mg",)),
+    Step("references", references.run, (), always=True),
+]
