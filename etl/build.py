@@ -26,7 +26,7 @@ import pandas as pd
 from . import schema
 from .errors import AtlasError, SourceUnavailable
 from .indicators import CATALOG
-from .sources import Resolved, Source, load_sources, resolve
+from .sources import Resolved, Source, default_cache_dir, load_sources, resolve, sha256_of
 
 KEEP_PREVIOUS_BUILDS = 1
 
@@ -63,7 +63,38 @@ class BuildContext:
     sources: dict[str, Source]
     communes: pd.DataFrame | None = None     # current communes (code, nom, departement, region, epci, population)
     rekey: dict[str, str] | None = None       # old code -> current code
+    postal: dict[str, list[str]] | None = None  # postal code -> current commune codes
     warnings: list[str] = field(default_factory=list)
+    _demo: object = None                      # etl.demo.DemoFiles, generated on first need
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.options.cache_dir or default_cache_dir()
+
+    def demo_files(self):
+        """The demo files of this build (generated once into the cache, deterministic)."""
+        if self._demo is None:
+            from .demo import generate_demo_files
+            self._demo = generate_demo_files(self.con, self.cache_dir / "demo", self.postal)
+        return self._demo
+
+    def resolve_or_demo(self, source_id: str) -> Resolved | None:
+        """Like :meth:`resolve`, but with ``--demo`` a source declared ``demo: true`` that cannot be had
+        is replaced by its generated demo file (``resolved_from='demo'``; record it with synthetic=True)."""
+        src = self.sources[source_id]
+        try:
+            return resolve(src, explicit=self.options.files.get(source_id), mirror=self.options.mirror,
+                           cache_dir=self.options.cache_dir, allow_download=self.options.allow_download)
+        except SourceUnavailable as exc:
+            if self.options.demo and src.demo:
+                path = self.demo_files().path(source_id)
+                log(f"  {source_id} : indisponible, remplacé par des données de démonstration FICTIVES ({path.name})")
+                return Resolved(src, path, "demo", sha256_of(path))
+            if src.essential:
+                raise
+            self.record_unavailable(src, str(exc))
+            log(f"ATTENTION : {exc}\n  -> le build continue sans ce jeu de données (indicateur affiché « indisponible »).")
+            return None
 
     def resolve(self, source_id: str, *, required: bool | None = None) -> Resolved | None:
         """Resolve a source; record it as unavailable (and return None) unless it is essential."""

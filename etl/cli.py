@@ -52,6 +52,8 @@ def _print_text_summary(d: dict) -> None:
         val = "secret statistique" if i["secret"] else _fmt(i["value"], i["unit"])
         ref = i["reference"]
         flag = " [DONNÉES FICTIVES]" if i["synthetic"] else ""
+        if i.get("reference_synthetic") and any(i["reference_synthetic"].values()) and not i["synthetic"]:
+            flag += " [références fictives]"
         print(f"  {i['label']} ({i['year']}) : {val}{flag} | dép. {_fmt(ref['departement'])}, "
               f"rég. {_fmt(ref['region'])}, France {_fmt(ref['france'])}")
 
@@ -119,6 +121,41 @@ def cmd_territories(args) -> int:
     return 0
 
 
+def cmd_import_indicators(args) -> int:
+    """Validate a CPAM commune table and store it in the user data directory (exit 1 when refused)."""
+    from .imports import import_indicator_table
+    path = Path(args.file).expanduser()
+    if not path.is_file():
+        raise AtlasError(f"{path} : fichier introuvable")
+    store = _store(args)
+    try:
+        rekey = None
+        report = import_indicator_table(path, store.valid_codes, Path(args.dest) if args.dest else None,
+                                        rekey=rekey, source_label=args.source_label)
+    finally:
+        store.close()
+    if args.format == "json":
+        _print_json(report.to_dict())
+    else:
+        print(report.text(), file=sys.stdout if report.ok else sys.stderr)
+    return 0 if report.ok else 1
+
+
+def cmd_imports(args) -> int:
+    from .imports import list_imports
+    rows = list_imports(Path(args.dest) if args.dest else None)
+    if args.format == "json":
+        _print_json({"imports": rows})
+        return 0
+    if not rows:
+        print("aucun tableau importé")
+    for r in rows:
+        flag = " [DONNÉES FICTIVES]" if r.get("synthetic") else ""
+        print(f"{r.get('slug')}: {r.get('original_name')} importé le {r.get('imported_at')} - {r.get('rows')} lignes, "
+              f"{', '.join(r.get('indicators', []))} {r.get('years')} - {r.get('source_label')}{flag}")
+    return 0
+
+
 def make_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m etl", description="Atlas de l'accès aux soins des CPTS : ETL.")
     p.add_argument("--data-dir", help="dossier des données construites (défaut : ATLAS_DATA_DIR ou geodata/)")
@@ -143,6 +180,18 @@ def make_parser() -> argparse.ArgumentParser:
     c.add_argument("--year", type=int)
     c.add_argument("--format", choices=("json", "text"), default="text")
     c.set_defaults(func=cmd_commune)
+
+    i = sub.add_parser("import-indicators", help="valide et importe un tableau communal d'indicateurs (CPAM)")
+    i.add_argument("file", help="fichier CSV (« ; » ou « , ») ou XLSX au format d'import (voir etl/imports.py)")
+    i.add_argument("--source-label", help="libellé de la source (sinon la colonne « source » du fichier)")
+    i.add_argument("--dest", help="dossier des imports (défaut : <dossier utilisateur>/imports)")
+    i.add_argument("--format", choices=("json", "text"), default="text")
+    i.set_defaults(func=cmd_import_indicators)
+
+    li = sub.add_parser("imports", help="liste les tableaux importés")
+    li.add_argument("--dest", help="dossier des imports (défaut : <dossier utilisateur>/imports)")
+    li.add_argument("--format", choices=("json", "text"), default="text")
+    li.set_defaults(func=cmd_imports)
 
     t = sub.add_parser("territories", help="liste des territoires")
     t.add_argument("--format", choices=("json", "text"), default="text")

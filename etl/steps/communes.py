@@ -19,6 +19,7 @@ def run(ctx) -> None:
     admin_src = ctx.resolve("communes_admin")
     admin = read_decoupage_tarball(admin_src.path)
     ctx.rekey = admin.rekey
+    ctx.postal = admin.postal
     communes = admin.communes.copy()
 
     if ctx.options.only and ctx.options.only not in ("communes_admin", "communes_geometry", "communes"):

@@ -1,0 +1,1 @@
+"""Dash web app of the CPTS care-access atlas. Reads geodata/ only; never downloads, never writes the database."""

@@ -1,0 +1,1 @@
+"""Shared Dash components, one per file."""

@@ -1,0 +1,63 @@
+"""Plotly figures -> PNG bytes with kaleido 1.x and the system Chromium, offline.
+
+Kaleido's default page loads MathJax from a CDN: we pass ``mathjax=False`` (and plotly.js comes
+from the installed plotly package), so rendering makes no network request. Several figures are
+rendered in one browser session (Chromium starts once per export). A process-wide lock keeps one
+export rendering at a time per worker (Chromium is heavy).
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import threading
+from pathlib import Path
+
+_lock = threading.Lock()
+TIMEOUT_S = 120
+
+
+def chromium_path() -> str | None:
+    for cand in (os.environ.get("ATLAS_CHROMIUM"), os.environ.get("BROWSER_PATH"), "/usr/bin/chromium",
+                 "/usr/bin/chromium-browser", "/usr/bin/google-chrome", shutil.which("chromium")):
+        if cand and Path(cand).exists():
+            return cand
+    return None
+
+
+async def _render(figs: list[tuple[object, int, int, float]]) -> list[bytes]:
+    import kaleido
+    kwargs = {"n": 1, "mathjax": False, "timeout": TIMEOUT_S}
+    path = chromium_path()
+    if path:
+        kwargs["path"] = path
+    out = []
+    async with kaleido.Kaleido(**kwargs) as k:
+        for fig, width, height, scale in figs:
+            out.append(await k.calc_fig(fig, opts={"format": "png", "width": width, "height": height,
+                                                   "scale": scale}))
+    return out
+
+
+def render_png(figs: list[tuple[object, int, int, float]]) -> list[bytes]:
+    """Render ``[(figure, width, height, scale), ...]`` to PNG bytes, in order."""
+    if not figs:
+        return []
+    with _lock:
+        result: list = []
+        error: list = []
+
+        def run():  # own thread + event loop: works under a running loop (Dash/gunicorn) or not
+            try:
+                result.extend(asyncio.run(_render(figs)))
+            except BaseException as exc:  # noqa: BLE001 - re-raised below in the caller's thread
+                error.append(exc)
+
+        th = threading.Thread(target=run, daemon=True)
+        th.start()
+        th.join(TIMEOUT_S * (len(figs) + 1))
+        if error:
+            raise RuntimeError(f"rendu des images impossible (Chromium/kaleido) : {error[0]}") from error[0]
+        if th.is_alive() or len(result) != len(figs):
+            raise RuntimeError("rendu des images : délai dépassé")
+        return result

@@ -1,0 +1,95 @@
+"""Browser fixtures: the app served on localhost from the session's build, and headless Chromium.
+
+* ``live_server``: base URL of the Dash app (werkzeug, threaded) reading ``built_data_dir``.
+* ``page``: a Playwright page in the system Chromium; every request that leaves localhost and
+  every console error is recorded on ``page.external_requests`` / ``page.console_errors`` and
+  fails the test at teardown.
+* ``artifacts_dir``: where screenshots go (``ATLAS_ARTIFACTS_DIR``, else a temp dir; never the source tree).
+"""
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+CHROMIUM = os.environ.get("ATLAS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-quic", "--no-first-run", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    d = Path(os.environ.get("ATLAS_ARTIFACTS_DIR") or Path(tempfile.gettempdir()) / "atlas-test-artifacts")
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+@pytest.fixture(scope="session")
+def live_server(built_data_dir):
+    from werkzeug.serving import make_server
+
+    from dashboard.app import create_app
+    from dashboard.settings import Settings
+
+    settings = Settings(data_dir=built_data_dir, host="127.0.0.1", port=_free_port(), debug=False,
+                        max_upload_bytes=5 * 1024 * 1024)
+    app = create_app(settings)
+    server = make_server(settings.host, settings.port, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://{settings.host}:{settings.port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"Chromium not found at {CHROMIUM}: scripts/test installs it (apt-get install chromium)")
+        pytest.skip(f"Chromium not found at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, live_server, request):
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="fr-FR",
+                                  accept_downloads=True)
+    pg = context.new_page()
+    pg.set_default_timeout(20_000)
+    local = urlparse(live_server).netloc
+    pg.external_requests = []
+    pg.console_errors = []
+
+    def on_request(req):
+        u = urlparse(req.url)
+        if u.scheme in ("data", "blob", "about"):
+            return
+        if u.netloc != local:
+            pg.external_requests.append(req.url)
+
+    pg.on("request", on_request)
+    pg.on("console", lambda msg: pg.console_errors.append(msg.text) if msg.type == "error" else None)
+    pg.on("pageerror", lambda exc: pg.console_errors.append(str(exc)))
+    yield pg
+    context.close()
+    if not getattr(request.node, "allow_console_errors", False):
+        assert not pg.external_requests, f"requests left localhost: {pg.external_requests[:5]}"
+        assert not pg.console_errors, f"console errors: {pg.console_errors[:5]}"

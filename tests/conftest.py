@@ -1,0 +1,70 @@
+"""Shared fixtures.
+
+* Tests never write into the source tree: the user data dir, the cache and every build go to
+  pytest's temporary directories (set in ``pytest_configure`` before any test imports the code).
+* ``mirror_dir`` is the real-data mirror (``ATLAS_MIRROR`` or ``../shared/data``); integration tests
+  skip only when it is absent, and CI always has it (``.ci/run`` sets ATLAS_MIRROR).
+* ``built_data_dir`` is one full build from the mirror (with demo data), shared by the session.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+_SESSION_TMP = Path(tempfile.mkdtemp(prefix="atlas-tests-"))
+
+
+def pytest_configure(config):
+    os.environ["ATLAS_USER_DIR"] = str(_SESSION_TMP / "user")
+    os.environ["ATLAS_CACHE"] = str(_SESSION_TMP / "cache")
+    os.environ.pop("ATLAS_DATA_DIR", None)
+    config.addinivalue_line("markers", "integration: needs the real-data mirror (../shared/data)")
+    config.addinivalue_line("markers", "browser: drives headless Chromium")
+
+
+def _mirror() -> Path | None:
+    candidate = Path(os.environ.get("ATLAS_MIRROR") or ROOT.parent / "shared" / "data")
+    return candidate if (candidate / "geo").is_dir() else None
+
+
+@pytest.fixture(scope="session")
+def mirror_dir() -> Path:
+    m = _mirror()
+    if m is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI without the data mirror: set ATLAS_MIRROR")
+        pytest.skip("data mirror not found (set ATLAS_MIRROR)")
+    return m
+
+
+@pytest.fixture(scope="session")
+def built_data_dir(mirror_dir) -> Path:
+    """A full build over France from the mirror, plus demo data, in a session temp dir."""
+    from etl.build import BuildOptions, run_build
+
+    data_dir = _SESSION_TMP / "geodata"
+    if not (data_dir / "current").exists():
+        run_build(BuildOptions(data_dir=data_dir, mirror=mirror_dir, demo=True, allow_download=False,
+                               cache_dir=_SESSION_TMP / "cache"))
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def store(built_data_dir):
+    from etl.store import Store
+
+    s = Store(built_data_dir)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def user_dir(tmp_path, monkeypatch) -> Path:
+    """A fresh, empty user data directory for one test."""
+    d = tmp_path / "user"
+    monkeypatch.setenv("ATLAS_USER_DIR", str(d))
+    return d
