@@ -123,7 +123,7 @@ def main() -> int:
             generate(path, args.rows)
         out = subprocess.run([sys.executable, "-c", CHILD.format(root=str(ROOT), path=str(path))],
                              check=True, capture_output=True, text=True)
-        r = json.loads(out.stdout.strip().splitlines()[-1])
+        r = json.loads([ln for ln in out.stdout.splitlines() if ln.startswith("{")][-1])
         print(f"parse : {r['rows']} lignes en {r['seconds']:.1f} s = {r['rows'] / r['seconds']:,.0f} lignes/s ; "
               f"pic mémoire (RSS) {r['maxrss_kb'] / 1024:.0f} Mo ; {r['kept']} lignes retenues, "
               f"{r['count_rows']} comptes commune x profession x mode ; {os.cpu_count()} cœurs")

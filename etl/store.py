@@ -260,7 +260,7 @@ class Store:
     def commune_values(self, indicator_id: str, codes, year: int | None = None) -> pd.DataFrame:
         """Commune rows (code, value, numerator, denominator, year, source_id, synthetic, secret) for
         ``codes``, imported rows included. A row whose denominator is below the indicator's secret
-        threshold is masked: value, numerator and denominator None, ``secret`` True (never 0)."""
+        threshold is masked: value, numerator and denominator missing (NaN), ``secret`` True (never 0)."""
         df = self.raw_commune_values(indicator_id, codes, year).copy()
         ind = self.indicator(indicator_id)
         df["secret"] = False

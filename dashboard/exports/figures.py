@@ -159,7 +159,7 @@ def _map_traces(store, t, indicator_id: str, year, subplot: str = "map", colorba
         traces.append(go.Choroplethmap(
             geojson=gj, locations=cs, z=z,
             colorscale=GOOD_SCALE if ind.higher_is_better is not False else BAD_SCALE,
-            reversescale=False, zmin=0 if ind.family in ("density", "accessibility") else None,
+            
             marker={"line": {"color": "white", "width": 0.8}, "opacity": 0.95}, subplot=subplot, customdata=cs,
             text=[f"{names.get(c, c)} ({c})<br>{fmt_number(zz, nd)} {unit}" for c, zz in zip(cs, z)],
             hovertemplate="%{text}<extra></extra>", showscale=showscale, colorbar=cb, name=ind.label,
@@ -284,7 +284,7 @@ def comparison_figure(store, entries: list[dict], names: dict[str, str], *, titl
                       title={"text": title, "x": 0.01, "font": {"size": font_size + 5}} if title else None,
                       font={"family": FONT, "size": font_size}, paper_bgcolor="white", plot_bgcolor="white",
                       bargap=0.25)
-    fig.update_yaxes(automargin=True)
+    fig.update_yaxes(automargin=True, type="category", tickmode="linear", dtick=1)
     fig.update_annotations(font_size=font_size + 1)
     fig.add_annotation(text=_wrap(line, 150), xref="paper", yref="paper", x=0, y=0, yshift=-30, xanchor="left",
                        yanchor="top", showarrow=False, align="left",

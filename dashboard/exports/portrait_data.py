@@ -66,6 +66,8 @@ def short_unit(indicator_id: str) -> str:
         return "/ 10 000 hab."
     if ind.family == "population":
         return "hab."
+    if ind.family == "accessibility":
+        return "consult./hab. std/an"
     return ""
 
 
@@ -170,8 +172,8 @@ def density_ids(mode: str = "all") -> list[str]:
 
 def reference_names(p: dict) -> dict[str, str]:
     return {"territory": p["territory"].name,
-            "departement": f"Département{(' : ' + p['departement_name']) if p['departement_name'] else ''}",
-            "region": f"Région{(' : ' + p['region_name']) if p['region_name'] else ''}",
+            "departement": f"Dép. {p['departement_name']}" if p["departement_name"] else "Département",
+            "region": f"Rég. {p['region_name']}" if p["region_name"] else "Région",
             "france": "France"}
 
 
@@ -190,7 +192,7 @@ def sources_rows(store) -> list[dict]:
     rows = []
     for r in s.itertuples(index=False):
         rows.append({"id": r.id, "publisher": r.publisher, "title": r.title, "vintage": r.vintage,
-                     "licence": r.licence, "url": r.url,
+                     "licence": r.licence, "url": None if pd.isna(r.url) else r.url,
                      "retrieved_at": "" if pd.isna(r.retrieved_at) else str(r.retrieved_at)[:10],
                      "synthetic": bool(r.synthetic), "status": r.status,
                      "resolved_from": r.resolved_from})

@@ -20,12 +20,18 @@ import pandas as pd
 
 from .classes import (NO_DATA_COLOR, NO_DATA_LABEL, SECRET_COLOR, SECRET_LABEL, Z_FIRST_CLASS, Z_NO_DATA,
                       Z_SECRET, Classification, class_codes, classify, stepped_colorscale)
-from .formatting import fmt_detail, fmt_value
+from .formatting import MISSING as MISSING_TEXT
+from .formatting import detail_label, fmt_detail_numbers, fmt_value
 from .geometry import AreaGeometry, view_for_bounds
 from .locations import POINT_COLORS, STRUCTURES
-from .values import MISSING, OK, SECRET, map_values
+from .values import OK, SECRET, map_values
+from . import cache
 
-TRACE_COMMUNES, TRACE_OUTLINE, TRACE_POINTS = 0, 1, 2
+TRACE_COMMUNES, TRACE_POINTS, TRACE_OUTLINE = 0, 1, 2
+UID_COMMUNES, UID_POINTS, UID_OUTLINE = "atlas-communes", "atlas-points", "atlas-outline"
+# Fixed uids give fixed MapLibre layer ids. Plotly stacks an initially empty scattermap under the
+# choropleth; the page raises these layers after each redraw (MapLibre moveLayer, in the browser):
+RAISE_LAYERS = [f"plotly-trace-layer-{UID_POINTS}-circle", f"plotly-trace-layer-{UID_OUTLINE}-line"]
 OUTLINE_COLOR = "#1b1b1b"
 DEFAULT_HEIGHT = 600
 
@@ -47,20 +53,30 @@ class MapLayer:
     values: pd.DataFrame = field(repr=False, default=None)
 
 
-def _source_text(store, df: pd.DataFrame) -> tuple[str, bool]:
+def _source_text(store, df: pd.DataFrame) -> tuple[str, str, bool]:
+    """(full label for the legend, short label for the hover, synthetic) of the values' main source."""
     ok = df[df["source_id"].notna()]
     if ok.empty:
-        return "", False
+        return "", "", False
     sid = ok["source_id"].mode().iloc[0]
     label = store.source_label(sid) or sid
+    short = sid
+    if sid in store.sources.index:
+        s = store.sources.loc[sid]
+        short = str(s.publisher or sid)
+        if len(short) > 40 and " (" in short:    # "Assurance Maladie (data.ameli.fr - …)" -> "Assurance Maladie"
+            short = short[:short.index(" (")]
+        short = short.split(" - ")[0]
+        if s.vintage and len(str(s.vintage)) <= 20:
+            short += f", {s.vintage}"
     synthetic = bool(ok["synthetic"].fillna(False).astype(bool).any())
-    return label, synthetic
+    return label, short, synthetic
 
 
 def map_layer(store, indicator_id: str, codes, year: int | None = None) -> MapLayer:
     """Class codes, hover data and legend of ``indicator_id`` for the communes ``codes`` (map order)."""
     ind = store.indicator(indicator_id)
-    year = store.pick_year(indicator_id, year)
+    year = cache.pick_year(store, indicator_id, year)
     df = map_values(store, indicator_id, codes, year)
     cls = classify(ind, df.loc[df["status"] == OK, "value"])
     z = class_codes(df["value"], df["status"], cls)
@@ -68,21 +84,24 @@ def map_layer(store, indicator_id: str, codes, year: int | None = None) -> MapLa
     custom = []
     for r in df.itertuples(index=False):
         if r.status == OK:
-            detail = fmt_detail(ind, r.numerator, r.denominator)
-            custom.append([fmt_value(r.value, ind), f"<br>{detail}" if detail else ""])
+            custom.append([fmt_value(r.value, ind, unit=False), fmt_detail_numbers(ind, r.numerator, r.denominator)])
         elif r.status == SECRET:
-            custom.append([secret_label, ""])
+            custom.append([secret_label, MISSING_TEXT])
         else:
-            custom.append([NO_DATA_LABEL, ""])
-    source, synthetic = _source_text(store, df)
+            custom.append([NO_DATA_LABEL, MISSING_TEXT])
+    source, short_source, synthetic = _source_text(store, df)
     foot = []
     if year is not None:
         foot.append(f"Année {year}")
-    if source:
-        foot.append(f"source : {source}" + (" – données fictives" if synthetic else ""))
-    foot_txt = " · ".join(foot).replace("%{", "% {")
-    hovertemplate = ("<b>%{text}</b> (%{location})<br>" + ind.label + " : %{customdata[0]}%{customdata[1]}"
-                     + (f"<br><i>{foot_txt}</i>" if foot_txt else "") + "<extra></extra>")
+    if short_source:
+        foot.append(f"source : {short_source}")
+    foot_txt = " · ".join(foot) + ("<br>données de démonstration, fictives" if synthetic else "")
+    dlabel = detail_label(ind)
+    hovertemplate = (
+        "<b>%{text}</b> (%{location})<br>" + ind.label + " : <b>%{customdata[0]}</b><br>"
+        + f"<span style='font-size:11px'>({ind.unit})</span>"
+        + (f"<br>{dlabel} : %{{customdata[1]}}" if dlabel else "")
+        + (f"<br><i>{foot_txt}</i>" if foot_txt else "") + "<extra></extra>")
     colorscale, zmin, zmax = stepped_colorscale(cls)
     counts = Counter(z)
     entries = [{"kind": "class", "label": lab, "color": col, "count": counts.get(Z_FIRST_CLASS + k, 0)}
@@ -96,7 +115,7 @@ def map_layer(store, indicator_id: str, codes, year: int | None = None) -> MapLa
     method_note = {
         "thresholds": "Classes à seuils fixes" + (" (sous-densité médicale DREES : APL < 2,5)"
                                                   if ind.family == "accessibility" else ""),
-        "quantiles": "Classes par quantiles (effectifs de communes proches)",
+        "quantiles": "Classes par quantiles des communes affichées",
         "single": "Une seule valeur",
         "empty": "",
     }[cls.method]
@@ -114,10 +133,13 @@ def map_layer(store, indicator_id: str, codes, year: int | None = None) -> MapLa
 
 
 def _points_trace(points: pd.DataFrame | None, visible: bool) -> dict:
-    trace = {"type": "scattermap", "mode": "markers", "lon": [], "lat": [], "text": [], "visible": bool(visible),
+    # Always visible (empty when off): a trace made visible later gets its MapLibre layers inserted
+    # under the communes; an empty one keeps its place above them.
+    trace = {"type": "scattermap", "mode": "markers", "lon": [], "lat": [], "text": [], "visible": True,
+             "uid": UID_POINTS,
              "marker": {"size": 8, "color": [], "opacity": 0.9},
              "hovertemplate": "%{text}<extra></extra>", "name": "lieux d'exercice", "showlegend": False}
-    if points is not None and not points.empty:
+    if visible and points is not None and not points.empty:
         is_struct = points["profession"].isin(list(STRUCTURES))
         trace["lon"] = [round(float(x), 5) for x in points["lon"]]
         trace["lat"] = [round(float(y), 5) for y in points["lat"]]
@@ -136,21 +158,21 @@ def map_figure(geometry: AreaGeometry, layer: MapLayer, *, outline: tuple[list, 
     view = view_for_bounds(geometry.bounds, width_hint, height)
     communes = {
         "type": "choroplethmap", "geojson": geometry.geojson, "locations": list(geometry.codes),
-        "featureidkey": "id", "z": layer.z, "zmin": layer.zmin, "zmax": layer.zmax, "colorscale": layer.colorscale,
+        "featureidkey": "id", "uid": UID_COMMUNES, "z": layer.z, "zmin": layer.zmin, "zmax": layer.zmax, "colorscale": layer.colorscale,
         "showscale": False, "text": list(geometry.names), "customdata": layer.customdata,
         "hovertemplate": layer.hovertemplate, "marker": {"line": {"color": "#ffffff", "width": 0.7}, "opacity": 0.95},
         "name": "communes",
     }
-    outline_trace = {"type": "scattermap", "mode": "lines", "lon": lons, "lat": lats, "hoverinfo": "skip",
+    outline_trace = {"type": "scattermap", "mode": "lines", "lon": lons, "lat": lats, "hoverinfo": "skip", "uid": UID_OUTLINE,
                      "line": {"color": OUTLINE_COLOR, "width": 3}, "name": "contour du territoire",
                      "showlegend": False}
     return {
-        "data": [communes, outline_trace, _points_trace(points, show_points)],
+        "data": [communes, _points_trace(points, show_points), outline_trace],
         "layout": {
             "map": {"style": "white-bg", "center": view["center"], "zoom": view["zoom"]},
             "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "height": height, "showlegend": False,
             "paper_bgcolor": "#ffffff", "uirevision": uirevision or "map", "clickmode": "event",
-            "hoverlabel": {"bgcolor": "#ffffff", "font": {"size": 13}},
+            "hoverlabel": {"bgcolor": "#ffffff", "font": {"size": 13}, "align": "left"},
             "meta": {"indicator": layer.indicator_id, "year": layer.year, "n_communes": len(geometry)},
         },
     }
@@ -173,5 +195,9 @@ def recolor_patch(layer: MapLayer, patch: dash.Patch | None = None) -> dash.Patc
 
 def points_patch(points: pd.DataFrame | None, visible: bool, patch: dash.Patch | None = None) -> dash.Patch:
     p = patch if patch is not None else dash.Patch()
-    p["data"][TRACE_POINTS] = _points_trace(points, visible) if visible else {**_points_trace(None, False)}
+    t = _points_trace(points, visible)
+    # field by field: replacing the whole trace would give it new MapLibre layers, under the communes
+    for k in ("lon", "lat", "text"):
+        p["data"][TRACE_POINTS][k] = t[k]
+    p["data"][TRACE_POINTS]["marker"]["color"] = t["marker"]["color"]
     return p

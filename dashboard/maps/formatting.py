@@ -69,3 +69,25 @@ def fmt_detail(ind: Indicator, numerator, denominator) -> str:
     if denominator is None or (isinstance(denominator, float) and math.isnan(denominator)):
         return ""
     return tpl.format(num=fmt_number(numerator, 0), den=fmt_number(denominator, 0))
+
+
+# The same, split for the map's hover: a label (in the hover template, sent once) and the numbers
+# (in customdata, sent per commune) - fewer bytes per interaction.
+_DETAIL_LABEL = {
+    "density": ("Professionnels / habitants", "{num} / {den}"),
+    "accessibility": ("Population standardisée", "{den}"),
+    "access_mt": ("Patients sans médecin traitant / patients", "{num} / {den}"),
+    "prevention": ("Personnes concernées", "{num} / {den}"),
+}
+
+
+def detail_label(ind: Indicator) -> str | None:
+    d = _DETAIL_LABEL.get(ind.family)
+    return d[0] if d else None
+
+
+def fmt_detail_numbers(ind: Indicator, numerator, denominator) -> str:
+    d = _DETAIL_LABEL.get(ind.family)
+    if d is None or denominator is None or (isinstance(denominator, float) and math.isnan(denominator)):
+        return MISSING
+    return d[1].format(num=fmt_number(numerator, 0), den=fmt_number(denominator, 0))

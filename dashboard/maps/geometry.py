@@ -89,7 +89,7 @@ def _outline(path: str, mtime: float, codes: tuple[str, ...]) -> tuple[tuple, tu
     if gdf.empty:
         return (), ()
     # A tiny buffer closes the slivers left between simplified neighbours before the union.
-    merged = shapely.union_all(gdf.geometry.buffer(0.0004).values).buffer(-0.0004)
+    merged = shapely.buffer(shapely.union_all(shapely.buffer(gdf.geometry.values, 0.0004)), -0.0004)
     lons, lats = [], []
     polys = getattr(merged, "geoms", [merged])
     for poly in polys:

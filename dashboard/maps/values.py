@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from . import cache
 
 OK, SECRET, MISSING = "ok", "secret", "missing"
 COLUMNS = ["code", "value", "numerator", "denominator", "year", "source_id", "synthetic", "status"]
@@ -16,8 +17,9 @@ def map_values(store, indicator_id: str, codes, year: int | None = None) -> pd.D
     """One row per code (in the order given), columns :data:`COLUMNS`; secret values blanked."""
     ind = store.indicator(indicator_id)
     codes = list(codes)
-    rows = store.commune_values(indicator_id, codes, year) if codes else pd.DataFrame(columns=COLUMNS[:-1])
-    df = pd.DataFrame({"code": codes}).merge(rows, on="code", how="left")
+    rows = cache.commune_values(store, indicator_id, codes, year) if codes else pd.DataFrame(columns=COLUMNS[:-1])
+    rows = rows.astype({"code": object})
+    df = pd.DataFrame({"code": pd.Series(codes, dtype=object)}).merge(rows, on="code", how="left")
     for col in ("value", "numerator", "denominator"):
         df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
     status = np.where(df["value"].notna(), OK, MISSING).astype(object)

@@ -171,6 +171,7 @@ def read_personne_activite(path: Path, *, rekey: dict[str, str] | None = None,
     try:
         con.execute(f"SET memory_limit = '{memory_limit}'")
         con.execute("SET preserve_insertion_order = false")
+        con.execute("SET enable_progress_bar = false")
         if threads:
             con.execute(f"SET threads = {int(threads)}")
         sel = ", ".join(f"trim(f[{i}]) AS {k}" for k, i in idx.items())

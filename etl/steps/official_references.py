@@ -17,7 +17,8 @@ OFFICIAL_SOURCES = ("ameli_sans_mt", "ameli_densites_liberaux", "spf_vaccination
 
 def run(ctx) -> None:
     con = ctx.con
-    for sid in OFFICIAL_SOURCES:
+    only = ctx.options.only
+    for sid in ([only] if only in OFFICIAL_SOURCES else OFFICIAL_SOURCES):   # --only ID re-reads that source alone
         con.execute("DELETE FROM reference_values WHERE source_id = ?", [sid])
         src = ctx.resolve_or_demo(sid)
         if src is None:

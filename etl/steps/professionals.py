@@ -35,8 +35,11 @@ def _unzip(ctx, resolved, pattern):
 def run(ctx) -> None:
     con = ctx.con
     con.execute(PROFESSIONALS_DDL.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS"))
-    run_rpps(ctx)
-    run_bpe(ctx)
+    only = ctx.options.only
+    if only != "insee_bpe":                 # --only insee_bpe keeps the copied RPPS tables
+        run_rpps(ctx)
+    if only != "rpps_personne_activite":    # --only rpps_personne_activite keeps the copied locations
+        run_bpe(ctx)
 
 
 def run_rpps(ctx) -> None:

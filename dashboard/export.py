@@ -1,0 +1,57 @@
+"""Command-line exports (same implementation as the pages' download buttons).
+
+    python -m dashboard.export --territory aunis-sud --format csv --out aunis.csv [--indicator apl_mg]
+    python -m dashboard.export --territory aunis-sud --format png --out aunis.png --indicator density_mg
+    python -m dashboard.export --territory aunis-sud --format pdf --out aunis.pdf
+
+Reads the built data (``ATLAS_DATA_DIR`` or ``--data-dir``) and the user data directory (saved
+territories, imported tables). Exit code 0 on success, 2 on bad input, 1 on other failures.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from etl.errors import AtlasError
+
+from .exports import FORMATS, export_bytes
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m dashboard.export",
+                                 description="Exporte un territoire en CSV (valeurs communales), PNG (carte) ou PDF "
+                                             "(portrait).")
+    ap.add_argument("--territory", required=True, help="identifiant du territoire (CPTS ou territoire enregistré)")
+    ap.add_argument("--format", required=True, choices=FORMATS)
+    ap.add_argument("--out", required=True, type=Path, help="fichier à écrire")
+    ap.add_argument("--indicator", help="indicateur (CSV : un seul indicateur ; PNG/PDF : indicateur de la carte)")
+    ap.add_argument("--year", type=int, help="année (défaut : la plus récente)")
+    ap.add_argument("--data-dir", type=Path, help="dossier des données construites (défaut : ATLAS_DATA_DIR ou geodata/)")
+    args = ap.parse_args(argv)
+    from etl.store import Store
+    t0 = time.monotonic()
+    try:
+        store = Store(args.data_dir) if args.data_dir else Store()
+        try:
+            data = export_bytes(store, args.territory, args.format, args.indicator, args.year)
+        finally:
+            store.close()
+    except AtlasError as exc:
+        print(f"erreur : {exc}", file=sys.stderr)
+        return 2
+    except RuntimeError as exc:
+        print(f"erreur : {exc}", file=sys.stderr)
+        return 1
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.out.with_name(f".{args.out.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(args.out)
+    print(f"{args.out} : {len(data):,} octets ({args.format}, {time.monotonic() - t0:.1f} s)".replace(",", " "),
+          file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,279 @@
+"""PDF portrait of a territory, produced offline with fpdf2 (DejaVu Sans embedded, accents included).
+
+Pages: key figures; map of one indicator; densities by profession (small multiple of maps);
+comparisons with département, région and France; evolution, sources and methods. The synthetic
+flag is printed on every page while any demo source is loaded. Charts are the page's Plotly
+figures rendered with kaleido (see :mod:`.render`); if Chromium is missing the PDF is still made,
+with the tables and a note instead of the images.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+
+from etl.indicators import CATALOG, PROFESSIONS, SECRET_THRESHOLD
+
+from .figures import PROFESSION_TITLES, comparison_figure, map_figure, professionals_figure, small_multiple_figure
+from .portrait_data import (CONFIDENCE_LABELS, MODE_LABELS, PREVENTION_IDS, SYNTHETIC_TEXT, density_ids,
+                            fmt_number, fmt_reference, fmt_value, population_line, portrait, reference_names,
+                            short_unit, sources_rows)
+from .render import render_png
+
+FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"),
+             Path("/usr/local/share/fonts")]
+
+
+def _font_paths() -> tuple[Path, Path] | None:
+    for d in FONT_DIRS:
+        regular, bold = d / "DejaVuSans.ttf", d / "DejaVuSans-Bold.ttf"
+        if regular.is_file() and bold.is_file():
+            return regular, bold
+    try:  # matplotlib ships DejaVu, if it happens to be installed
+        import matplotlib
+        d = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+        if (d / "DejaVuSans.ttf").is_file():
+            return d / "DejaVuSans.ttf", d / "DejaVuSans-Bold.ttf"
+    except ImportError:
+        pass
+    return None
+
+
+class PortraitPDF(FPDF):
+    def __init__(self, title: str, synthetic: bool, footer_note: str):
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.doc_title = title
+        self.synthetic = synthetic
+        self.footer_note = footer_note
+        fonts = _font_paths()
+        if fonts is None:
+            raise RuntimeError("police DejaVu Sans introuvable (paquet Debian fonts-dejavu-core)")
+        self.add_font("DejaVu", "", str(fonts[0]))
+        self.add_font("DejaVu", "B", str(fonts[1]))
+        self.set_font("DejaVu", size=10)
+        self.set_auto_page_break(True, margin=18)
+        self.set_margins(14, 22, 14)
+        self.set_title(title)
+        self.set_author("Atlas de l'accès aux soins des CPTS")
+        self.set_creator("dashboard.export (fpdf2)")
+
+    def header(self):
+        self.set_y(6)
+        if self.synthetic:
+            self.set_fill_color(176, 0, 32)
+            self.set_text_color(255, 255, 255)
+            self.set_font("DejaVu", "B", 9)
+            self.cell(0, 6, f"{SYNTHETIC_TEXT} - une partie des chiffres est générée pour la démonstration",
+                      align="C", fill=True, new_x="LMARGIN", new_y="NEXT")
+            self.set_text_color(0, 0, 0)
+        else:
+            self.set_font("DejaVu", "", 8)
+            self.set_text_color(90, 90, 90)
+            self.cell(0, 6, self.doc_title, align="R", new_x="LMARGIN", new_y="NEXT")
+            self.set_text_color(0, 0, 0)
+        self.set_y(max(self.get_y() + 3, 22))
+        self.set_font("DejaVu", "", 10)
+
+    def footer(self):
+        self.set_y(-13)
+        self.set_font("DejaVu", "", 7.5)
+        self.set_text_color(90, 90, 90)
+        flag = f" · {SYNTHETIC_TEXT}" if self.synthetic else ""
+        self.cell(0, 5, f"{self.footer_note}{flag} · page {self.page_no()}/{{nb}}", align="C")
+        self.set_text_color(0, 0, 0)
+
+    # helpers
+    def h1(self, text):
+        self.set_font("DejaVu", "B", 18)
+        self.set_text_color(11, 61, 145)
+        self.multi_cell(0, 9, text, align="L", new_x="LMARGIN", new_y="NEXT")
+        self.set_text_color(0, 0, 0)
+        self.set_font("DejaVu", "", 10)
+        self.ln(1)
+
+    def h2(self, text):
+        self.ln(2)
+        self.set_font("DejaVu", "B", 13)
+        self.set_text_color(11, 61, 145)
+        self.multi_cell(0, 7, text, align="L", new_x="LMARGIN", new_y="NEXT")
+        self.set_text_color(0, 0, 0)
+        self.set_font("DejaVu", "", 10)
+
+    def para(self, text, size=10, color=(0, 0, 0)):
+        self.set_font("DejaVu", "", size)
+        self.set_text_color(*color)
+        self.multi_cell(0, size * 0.5, text, align="L", new_x="LMARGIN", new_y="NEXT")
+        self.set_text_color(0, 0, 0)
+        self.set_font("DejaVu", "", 10)
+
+    def table_rows(self, header, rows, widths, size=8.5):
+        self.set_font("DejaVu", "", size)
+        head = FontFace(emphasis="BOLD", fill_color=(226, 232, 244))
+        with self.table(col_widths=widths, headings_style=head, line_height=size * 0.55,
+                        text_align="LEFT", first_row_as_headings=True) as table:
+            r = table.row()
+            for h in header:
+                r.cell(str(h))
+            for row in rows:
+                r = table.row()
+                for v in row:
+                    r.cell("" if v is None else str(v))
+        self.set_font("DejaVu", "", 10)
+        self.ln(2)
+
+    def image_block(self, png: bytes | None, max_h: float, note: str = ""):
+        if png is None:
+            self.para(note or "Image indisponible (Chromium absent : graphique non rendu).", 9, (120, 0, 0))
+            return
+        from PIL import Image
+        with Image.open(io.BytesIO(png)) as im:
+            w_px, h_px = im.size
+        w = self.epw
+        h = w * h_px / w_px
+        if h > max_h:
+            h = max_h
+            w = h * w_px / h_px
+        if self.get_y() + h > self.page_break_trigger:
+            self.add_page()
+        x = self.l_margin + (self.epw - w) / 2
+        self.image(io.BytesIO(png), x=x, y=self.get_y(), w=w, h=h)
+        self.set_y(self.get_y() + h + 2)
+
+
+def _entry_row(e, names):
+    return [e["label"], fmt_value(e), fmt_reference(e, "departement"), fmt_reference(e, "region"),
+            fmt_reference(e, "france"), short_unit(e["id"]) or e["unit"], e["year"] or "—",
+            "oui" if e["synthetic"] else "non"]
+
+
+def territory_pdf(store, territory_id: str, year: int | None = None, map_indicator: str = "apl_mg",
+                  render_images: bool = True) -> bytes:
+    store.indicator(map_indicator)
+    p = portrait(store, territory_id, year)
+    t, s, entries = p["territory"], p["summary"], p["entries"]
+    names = reference_names(p)
+    synthetic = bool(store.any_synthetic)
+    today = dt.date.today().isoformat()
+    pdf = PortraitPDF(f"Portrait du territoire - {t.name}", synthetic,
+                      f"Atlas de l'accès aux soins des CPTS · {t.name} · édité le {today} · base "
+                      f"{store.build_info.get('build_id', '?')}")
+
+    # figures, rendered in one Chromium session
+    images: dict[str, bytes | None] = {"map": None, "sm": None, "cmp": None, "prof": None}
+    note = ""
+    if render_images and t.codes:
+        cmp_entries = [entries[i] for i in ("apl_mg", *density_ids("liberal"), "sans_mt_17", *PREVENTION_IDS)
+                       if i in entries and entries[i]["available"]]
+        figs = {
+            "map": (map_figure(store, t, map_indicator, year, width=1600, height=1000, font_size=20), 1600, 1000, 1),
+            "sm": (small_multiple_figure(store, t, "all", height=1050, font_size=18), 1600, 1050, 1),
+            "cmp": (comparison_figure(store, cmp_entries, names, font_size=16, row_height=120), 1500,
+                    120 * len(cmp_entries) + 140, 1),
+            "prof": (professionals_figure(store, p["professionals"], font_size=18, height=700), 1500, 700, 1),
+        }
+        try:
+            pngs = render_png(list(figs.values()))
+            images = dict(zip(figs, pngs))
+        except RuntimeError as exc:
+            note = f"Graphiques non rendus : {exc}"
+
+    # page 1: key figures
+    pdf.add_page()
+    pdf.h1(f"Portrait du territoire : {t.name}")
+    pdf.para(population_line(p), 11)
+    pdf.para(f"Périmètre : {CONFIDENCE_LABELS.get(t.confidence, t.confidence)}. "
+             f"Département de référence : {p['departement_name'] or '—'} ; région : {p['region_name'] or '—'}.", 9,
+             (60, 60, 60))
+    if t.perimeter_note:
+        pdf.para(f"Justification du périmètre : {' '.join(str(t.perimeter_note).split())[:600]}", 8, (90, 90, 90))
+    if p["published"]:
+        pdf.h2("Chiffres publiés (cités)")
+        pdf.table_rows(["Chiffre", "Valeur", "Unité", "Date", "Source"],
+                       [[f["figure"], fmt_number(f["value"], 0), f["unit"], f["as_of"], f["source"]]
+                        for f in p["published"]], (28, 20, 35, 22, 77), 7.5)
+    pdf.h2("Chiffres clés, comparés au département, à la région et à la France")
+    keys = ["population", "apl_mg", "apl_mg_65", *density_ids("all"), *density_ids("liberal"), "sans_mt_17",
+            *PREVENTION_IDS]
+    rows = [_entry_row(entries[i], names) for i in keys if i in entries]
+    pdf.table_rows(["Indicateur", "Territoire", "Départ.", "Région", "France", "Unité", "Année", "Fictif"],
+                   rows, (52, 20, 19, 19, 19, 24, 13, 14), 7.5)
+    pdf.para(f"Valeurs « secret statistique » : dénominateur agrégé inférieur à {SECRET_THRESHOLD} (jamais 0).",
+             7.5, (90, 90, 90))
+    apl = p["apl"]
+    if apl.get("communes"):
+        pdf.h2("Accessibilité aux médecins généralistes (APL)")
+        pdf.para(f"APL du territoire : {fmt_value(apl['entry'])} consultations par habitant standardisé et par an "
+                 f"({apl['entry']['year']}). {apl['under_count']} commune(s) sous le seuil de 2,5, soit "
+                 f"{fmt_number(apl['under_population'], 0)} habitants "
+                 f"({fmt_number(apl['under_share'], 1)} % de la population).", 10)
+
+    # page 2: professionals
+    prof = p["professionals"]
+    pdf.add_page()
+    pdf.h1("Professionnels de santé")
+    if prof is not None and not prof.empty:
+        modes = [m for m in ("all", "liberal", "salarie", "autre") if m in set(prof["mode"])]
+        rows = []
+        for prof_id in PROFESSIONS:
+            d = prof[prof["profession"] == prof_id].set_index("mode")["count"]
+            dens = entries.get(f"density_{prof_id}")
+            rows.append([PROFESSION_TITLES[prof_id], *[fmt_number(d.get(m), 0) if m in d else "0" for m in modes],
+                         fmt_value(dens) if dens else "—"])
+        pdf.table_rows(["Profession", *[MODE_LABELS[m] for m in modes], "Densité / 10 000 hab."], rows,
+                       (50, *([22] * len(modes)), 182 - 50 - 22 * len(modes)), 8.5)
+        srcs = sorted({store.source_label(x) or x for x in prof["source_id"].dropna()})
+        pdf.para(f"Année {int(prof['year'].max())} ; source : {'; '.join(srcs)}"
+                 f"{' ; ' + SYNTHETIC_TEXT if bool(prof['synthetic'].any()) else ''}. « Tous modes » compte une "
+                 "fois un professionnel exerçant sous plusieurs modes.", 8, (90, 90, 90))
+        pdf.image_block(images.get("prof"), 110, note)
+    else:
+        pdf.para("Effectifs de professionnels indisponibles dans cette base.")
+
+    # page 3: map
+    pdf.add_page()
+    pdf.h1(f"Carte : {CATALOG[map_indicator].label}")
+    pdf.image_block(images.get("map"), 200, note or ("Périmètre inconnu : pas de carte." if not t.codes else ""))
+    # page 4: small multiple
+    pdf.add_page()
+    pdf.h1("Densité par profession, commune par commune")
+    pdf.image_block(images.get("sm"), 240, note or ("Périmètre inconnu : pas de carte." if not t.codes else ""))
+    # page 5: comparisons
+    pdf.add_page()
+    pdf.h1("Comparaisons avec le département, la région et la France")
+    pdf.image_block(images.get("cmp"), 245, note or ("Périmètre inconnu." if not t.codes else ""))
+
+    # evolution
+    if p["evolution"]:
+        pdf.add_page()
+        pdf.h1("Évolution entre les années disponibles")
+        rows = []
+        for ev in p["evolution"]:
+            pts = ev["points"]
+            first, last = pts[0], pts[-1]
+            diff = (last["value"] - first["value"]) if (last["value"] is not None and first["value"] is not None) \
+                else None
+            rows.append([ev["label"], " ; ".join(f"{e['year']} : {fmt_value(e)}" for e in pts),
+                         (("+" if diff >= 0 else "") + fmt_number(diff, 2)) if diff is not None else "—",
+                         short_unit(ev["id"]) or ev["unit"]])
+        pdf.table_rows(["Indicateur", "Valeurs", "Écart", "Unité"], rows, (62, 70, 20, 30), 8)
+
+    # sources & methods
+    pdf.add_page()
+    pdf.h1("Sources et méthodes")
+    rows = [[r["publisher"], r["title"], r["vintage"], r["licence"], r["retrieved_at"],
+             "oui" if r["synthetic"] else "non"] for r in sources_rows(store) if r["status"] == "loaded"]
+    pdf.table_rows(["Éditeur", "Jeu de données", "Millésime", "Licence", "Récupéré", "Fictif"], rows,
+                   (38, 58, 28, 24, 18, 14), 7)
+    pdf.h2("Règles de calcul")
+    pdf.para("Les chiffres d'un territoire sont des rapports de sommes, jamais des moyennes de taux communaux : "
+             "densité = Σ professionnels / Σ population × 10 000 ; parts = Σ numérateurs / Σ dénominateurs × 100 ; "
+             "APL = Σ (APL × population standardisée) / Σ population standardisée. Les références (département, "
+             "région, France) suivent la même règle. Seuil de sous-densité médicale de la DREES : APL < 2,5.", 8.5)
+    used = ["population", "apl_mg", "density_mg", "density_mg_liberal", "sans_mt_17", *PREVENTION_IDS]
+    pdf.table_rows(["Indicateur", "Formule", "Unité"],
+                   [[CATALOG[i].label, CATALOG[i].formula, CATALOG[i].unit] for i in used], (62, 70, 50), 7)
+    out = pdf.output()
+    return bytes(out)

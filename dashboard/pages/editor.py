@@ -1,0 +1,292 @@
+"""Territory editor: start from a CPTS, an EPCI or nothing; click communes to add/remove them; import a
+list of codes; see the running count and population; name, save, export and re-import.
+
+Saved territories are YAML files in the user data directory (``etl.user_territories``: validated,
+atomic write under a file lock), so they survive restarts and appear in every territory selector.
+A file with unknown or duplicated codes is refused whole, each problem reported by code and line.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+from pathlib import PurePath
+
+import dash
+import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
+import yaml
+from dash import Input, Output, Patch, State, callback, ctx, dcc, html, no_update
+from flask import current_app
+
+from dashboard.data import get_store
+from dashboard.exports.territory_file import parse_uploaded_territory
+from dashboard.exports.figures import FONT, commune_geometry, geojson, view_for
+from dashboard.exports.portrait_data import fmt_number
+from etl.errors import InputError
+from etl.user_territories import ID_PATTERN, UserTerritory, save_user_territory, slugify
+
+dash.register_page(__name__, path="/editeur", name="Éditeur", order=2, title="Éditeur de territoire")
+
+SELECTED_COLOR = "#0b3d91"
+OTHER_COLOR = "#e8ecf2"
+
+
+def _max_upload() -> int:
+    settings = current_app.config.get("ATLAS_SETTINGS")
+    return getattr(settings, "max_upload_bytes", 5 * 1024 * 1024)
+
+
+def _dep_options(store):
+    d = store.departements.reset_index(drop=True).sort_values("code")
+    return [{"label": f"{r.code} - {r.nom}", "value": r.code} for r in d.itertuples(index=False)]
+
+
+def _epci_options(store):
+    df = store.query("SELECT code, nom FROM epci ORDER BY nom")
+    return [{"label": f"{r.nom} ({r.code})", "value": r.code} for r in df.itertuples(index=False)]
+
+
+def _territory_options(store):
+    try:
+        from dashboard.components.territory_selector import territory_options
+        return territory_options(store)
+    except ImportError:
+        return [{"label": t.name, "value": t.id} for t in store.territories()]
+
+
+def layout(territoire: str | None = None, departement: str | None = None, **_query):
+    store = get_store()
+    codes, area, name = [], [], ""
+    if territoire:
+        try:
+            t = store.territory(territoire)
+            codes = list(t.codes)
+            name = t.name if t.kind == "user" else f"{t.name} (corrigé)"
+        except Exception:  # noqa: BLE001 - unknown id in the URL: start empty
+            codes = []
+    if departement:
+        area = [d for d in departement.split(",") if d in store.departements.index]
+    area = sorted(set(area) | set(store.communes.reindex(codes)["departement"].dropna()))
+    return html.Div([
+        html.H1("Éditeur de territoire", className="h3"),
+        html.P("Partez d'une CPTS, d'un EPCI ou d'un territoire vide ; cliquez sur les communes de la carte pour "
+               "les ajouter ou les retirer ; importez une liste de codes ; nommez et enregistrez.",
+               className="text-muted small"),
+        dbc.Row([
+            dbc.Col([
+                dbc.Label("Partir d'un territoire (CPTS ou enregistré)", html_for="editor-start-territory"),
+                dbc.InputGroup([dbc.Select(id="editor-start-territory", options=_territory_options(store), size="sm"),
+                                dbc.Button("Charger", id="editor-load-territory", size="sm", n_clicks=0)],
+                               size="sm", className="mb-2"),
+                dbc.Label("… ou d'un EPCI", html_for="editor-start-epci"),
+                dbc.InputGroup([dcc.Dropdown(id="editor-start-epci", options=_epci_options(store),
+                                             placeholder="Rechercher un EPCI…", style={"flex": "1 1 auto",
+                                                                                        "minWidth": "12rem"}),
+                                dbc.Button("Charger", id="editor-load-epci", size="sm", n_clicks=0)],
+                               size="sm", className="mb-2 flex-nowrap"),
+                html.Div(dbc.Button("Territoire vide", id="editor-empty", color="secondary", outline=True,
+                                    size="sm", n_clicks=0), className="mb-3"),
+                dbc.Label("Départements affichés sur la carte", html_for="editor-departements"),
+                dcc.Dropdown(id="editor-departements", options=_dep_options(store), value=area, multi=True,
+                             placeholder="Choisir un ou plusieurs départements", className="mb-3"),
+                html.Div(id="editor-count", className="fs-5 fw-bold mb-2", **{"aria-live": "polite"}),
+                html.Hr(),
+                dbc.Label("Importer une liste de codes (CSV : un code par ligne ou colonne « code ») "
+                          "ou un fichier de territoire (YAML)"),
+                dcc.Upload(id="editor-upload", children=html.Div(["Glisser un fichier ici ou ",
+                                                                   html.A("choisir un fichier")]),
+                           className="atlas-upload mb-2", multiple=False,
+                           accept=".csv,.txt,.yaml,.yml,text/csv,text/plain"),
+                html.Div(id="editor-upload-report"),
+                html.Hr(),
+                dbc.Label("Nom du territoire", html_for="editor-name"),
+                dbc.Input(id="editor-name", value=name, placeholder="ex. CPTS du Val (version corrigée)",
+                          maxLength=120, size="sm", className="mb-2"),
+                dbc.Button("Enregistrer", id="editor-save", color="primary", size="sm", n_clicks=0, className="me-2"),
+                dbc.Button("Exporter (YAML)", id="editor-export-yaml", color="secondary", outline=True, size="sm",
+                           n_clicks=0, className="me-1"),
+                dbc.Button("Exporter (CSV)", id="editor-export-csv", color="secondary", outline=True, size="sm",
+                           n_clicks=0),
+                dcc.Download(id="editor-download"),
+                html.Div(id="editor-save-result", className="mt-2"),
+            ], md=4),
+            dbc.Col([
+                dcc.Graph(id="editor-map", config={"displaylogo": False, "scrollZoom": True},
+                          style={"height": "72vh"}),
+                html.Details([html.Summary("Communes sélectionnées"),
+                              html.Div(id="editor-list", className="small atlas-editor-list")]),
+            ], md=8),
+        ]),
+        dcc.Store(id="editor-codes", data=codes),
+        dcc.Store(id="editor-shown-area", data=None),
+    ], id="editor-page")
+
+
+def _decode_upload(contents: str) -> bytes:
+    try:
+        _header, b64 = contents.split(",", 1)
+        return base64.b64decode(b64, validate=False)
+    except (ValueError, binascii.Error) as exc:
+        raise InputError("fichier", "contenu illisible") from exc
+
+
+def _problem_list(exc: InputError) -> html.Div:
+    lines = str(exc).splitlines()
+    return dbc.Alert([html.Strong(lines[0]), html.Ul([html.Li(ln.strip()) for ln in lines[1:] if ln.strip()])],
+                     color="danger", className="small", id="editor-upload-error")
+
+
+@callback(Output("editor-codes", "data"), Output("editor-upload-report", "children"),
+          Output("editor-departements", "value"), Output("editor-name", "value"),
+          Input("editor-load-territory", "n_clicks"), Input("editor-load-epci", "n_clicks"),
+          Input("editor-empty", "n_clicks"), Input("editor-map", "clickData"), Input("editor-upload", "contents"),
+          State("editor-start-territory", "value"), State("editor-start-epci", "value"),
+          State("editor-upload", "filename"), State("editor-codes", "data"), State("editor-departements", "value"),
+          prevent_initial_call=True)
+def _edit(_t, _e, _empty, click, contents, start_tid, start_epci, filename, codes, area):
+    store = get_store()
+    trig = ctx.triggered_id
+    codes = list(codes or [])
+    area = list(area or [])
+    name = no_update
+    report = no_update
+
+    def deps(cs):
+        return sorted(set(area) | set(store.communes.reindex(list(cs))["departement"].dropna()))
+
+    if trig == "editor-load-territory" and start_tid:
+        t = store.territory(start_tid)
+        codes = list(t.codes)
+        name = t.name if t.kind == "user" else f"{t.name} (corrigé)"
+        area = sorted(set(store.communes.reindex(codes)["departement"].dropna())) or area
+        report = dbc.Alert(f"Départ : {t.name} ({len(codes)} communes).", color="info", className="small py-1")
+    elif trig == "editor-load-epci" and start_epci:
+        c = store.communes
+        codes = sorted(c.index[c["epci"] == start_epci])
+        area = sorted(set(c.reindex(codes)["departement"].dropna())) or area
+        epci = store.query("SELECT nom FROM epci WHERE code = ?", [start_epci])
+        label = epci["nom"].iloc[0] if not epci.empty else start_epci
+        name = label
+        report = dbc.Alert(f"Départ : {label} ({len(codes)} communes).", color="info", className="small py-1")
+    elif trig == "editor-empty":
+        codes = []
+        report = None
+    elif trig == "editor-map" and click:
+        pt = (click.get("points") or [{}])[0]
+        code = pt.get("location") or pt.get("customdata")
+        if isinstance(code, list):
+            code = code[0]
+        if code in store.valid_codes:
+            codes = [c for c in codes if c != code] if code in codes else sorted(codes + [code])
+    elif trig == "editor-upload" and contents:
+        data = _decode_upload(contents)
+        if len(data) > _max_upload():
+            return (no_update, dbc.Alert(f"Fichier trop gros ({len(data)} octets ; limite {_max_upload()} octets) : "
+                                         "rien n'a été modifié.", color="danger", className="small"),
+                    no_update, no_update)
+        try:
+            new, new_name = parse_uploaded_territory(filename, data, store.valid_codes)
+        except InputError as exc:
+            return no_update, _problem_list(exc), no_update, no_update
+        added = [c for c in new if c not in codes]
+        codes = sorted(set(codes) | set(new))
+        area = deps(codes)
+        if new_name:
+            name = new_name
+        report = dbc.Alert(f"{PurePath(filename or '').name} : {len(new)} codes lus, {len(added)} commune(s) "
+                           f"ajoutée(s).", color="success", className="small py-1", id="editor-upload-ok")
+    else:
+        return no_update, no_update, no_update, no_update
+    return codes, report, area, name
+
+
+def _area_figure(store, area, codes):
+    sel = set(codes or [])
+    if not area:
+        fig = go.Figure()
+        fig.update_layout(xaxis={"visible": False}, yaxis={"visible": False}, paper_bgcolor="white",
+                          plot_bgcolor="white", annotations=[{
+                              "text": "Choisissez un département, une CPTS ou un EPCI pour afficher les communes.",
+                              "showarrow": False, "font": {"size": 15}}])
+        return fig
+    g = commune_geometry(store, departements=area)
+    gj = geojson(store, departements=area)
+    locs = list(g["code"])
+    names = [f"{n} ({c})<br>{fmt_number(p, 0)} hab." for c, n, p in zip(g["code"], g["nom"], g["population"])]
+    fig = go.Figure(go.Choroplethmap(
+        geojson=gj, locations=locs, z=[1 if c in sel else 0 for c in locs], zmin=0, zmax=1,
+        colorscale=[[0, OTHER_COLOR], [0.5, OTHER_COLOR], [0.5, SELECTED_COLOR], [1, SELECTED_COLOR]],
+        showscale=False, customdata=locs, text=names, hovertemplate="%{text}<extra></extra>",
+        marker={"line": {"color": "#6c757d", "width": 0.6}, "opacity": 0.85}))
+    fig.update_layout(map={"style": "white-bg", **view_for(g, 900, 620, pad=0.1)},
+                      margin={"l": 0, "r": 0, "t": 0, "b": 0}, font={"family": FONT},
+                      uirevision="|".join(area), clickmode="event")
+    return fig
+
+
+@callback(Output("editor-map", "figure"), Output("editor-shown-area", "data"), Output("editor-count", "children"),
+          Output("editor-list", "children"),
+          Input("editor-departements", "value"), Input("editor-codes", "data"), State("editor-shown-area", "data"))
+def _render(area, codes, shown):
+    store = get_store()
+    area = sorted(area or [])
+    codes = list(codes or [])
+    c = store.communes.reindex(codes)
+    pop = int(c["population"].fillna(0).sum()) if codes else 0
+    count = f"{len(codes)} commune{'s' if len(codes) > 1 else ''} · {fmt_number(pop, 0)} habitants"
+    listing = ", ".join(f"{n} ({k})" for k, n in zip(codes, c["nom"].fillna("?"))) or "aucune"
+    if shown == area and area:
+        # same geometry already in the browser: recolour only (no geometry resent)
+        g = commune_geometry(store, departements=area)
+        sel = set(codes)
+        patch = Patch()
+        patch["data"][0]["z"] = [1 if k in sel else 0 for k in g["code"]]
+        return patch, no_update, count, listing
+    return _area_figure(store, area, codes), area, count, listing
+
+
+@callback(Output("editor-save-result", "children"), Output("editor-start-territory", "options"),
+          Input("editor-save", "n_clicks"), State("editor-name", "value"), State("editor-codes", "data"),
+          prevent_initial_call=True)
+def _save(_n, name, codes):
+    store = get_store()
+    name = " ".join((name or "").split())
+    if not name:
+        return dbc.Alert("Donnez un nom au territoire.", color="warning", className="small"), no_update
+    if not codes:
+        return dbc.Alert("Le territoire n'a aucune commune.", color="warning", className="small"), no_update
+    tid = slugify(name)
+    reserved = {t.id for t in store.territories() if t.kind != "user"}
+    if tid in reserved:
+        tid = f"{tid}-perso"[:63]
+    if not ID_PATTERN.match(tid):
+        return dbc.Alert(f"Nom inutilisable comme identifiant : {tid}", color="danger", className="small"), no_update
+    try:
+        save_user_territory(UserTerritory(tid, name, list(codes)), store.valid_codes, reserved_ids=reserved)
+    except InputError as exc:
+        return _problem_list(exc), no_update
+    except TimeoutError:
+        return dbc.Alert("Enregistrement occupé, réessayez.", color="warning", className="small"), no_update
+    return (dbc.Alert([f"Enregistré : « {name} » (identifiant {tid}, {len(codes)} communes). ",
+                       html.A("Voir le portrait", href=f"/portrait?territoire={tid}"), " · ",
+                       html.A("Voir la carte", href=f"/?territoire={tid}")],
+                      color="success", className="small", id="editor-saved"),
+            _territory_options(store))
+
+
+@callback(Output("editor-download", "data"), Input("editor-export-yaml", "n_clicks"),
+          Input("editor-export-csv", "n_clicks"), State("editor-name", "value"), State("editor-codes", "data"),
+          prevent_initial_call=True)
+def _export(_y, _c, name, codes):
+    if not codes:
+        return no_update
+    name = " ".join((name or "").split()) or "territoire"
+    tid = slugify(name)
+    if ctx.triggered_id == "editor-export-yaml":
+        text = yaml.safe_dump({"id": tid, "name": name, "note": "", "communes": list(codes)}, allow_unicode=True,
+                              sort_keys=False)
+        return dcc.send_bytes(text.encode("utf-8"), f"{tid}.yaml", type="application/x-yaml")
+    store = get_store()
+    names = store.communes["nom"]
+    lines = ["code,nom"] + [f"{c},\"{names.get(c, '')}\"" for c in codes]
+    return dcc.send_bytes(("\n".join(lines) + "\n").encode("utf-8"), f"{tid}.csv", type="text/csv")

@@ -1,0 +1,105 @@
+"""Methods and sources: every dataset (publisher, title, vintage, licence, URL, date retrieved,
+synthetic or not), every indicator (definition, formula, unit, aggregation rule, small-number rule),
+and the perimeter evidence of each CPTS."""
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, callback, dcc, html
+
+from dashboard.data import get_store
+from dashboard.exports.portrait_data import CONFIDENCE_LABELS, fmt_number, sources_rows
+from etl.indicators import CATALOG
+
+dash.register_page(__name__, path="/methodes", name="Méthodes et sources", order=4, title="Méthodes et sources")
+
+AGGREGATION = {"sum": "somme des valeurs communales", "ratio": "rapport des sommes (Σ numérateurs / Σ dénominateurs)"}
+
+
+def _table(header, rows, tid):
+    return html.Div(html.Table([html.Thead(html.Tr([html.Th(h) for h in header])),
+                                html.Tbody([html.Tr([html.Td(c) for c in r]) for r in rows])],
+                               className="table table-sm table-striped small", id=tid), className="table-responsive")
+
+
+def layout(**_query):
+    store = get_store()
+    src = sources_rows(store)
+    src_rows = [[r["publisher"], r["title"], r["vintage"], r["licence"],
+                 html.A(r["url"], href=r["url"]) if r["url"] and str(r["url"]).startswith("http") else (r["url"] or "—"),
+                 r["retrieved_at"] or "—", {"loaded": "chargé", "unavailable": "indisponible"}.get(r["status"],
+                                                                                                    r["status"]),
+                 html.Strong("oui", className="text-danger") if r["synthetic"] else "non"] for r in src]
+    ind_rows = []
+    for i in CATALOG.values():
+        small = (f"« secret statistique » si le dénominateur agrégé est inférieur à {i.secret_threshold} "
+                 "(jamais 0, jamais la valeur brute)") if i.secret_threshold else "sans objet (pas de données patients)"
+        ind_rows.append([html.Code(i.id), i.label, i.description, i.formula, i.unit, AGGREGATION.get(i.aggregation,
+                                                                                                       i.aggregation),
+                         small])
+    terr = []
+    members = store.query("SELECT territory_id, code, role, confidence, note FROM territory_communes ORDER BY code")
+    names = store.communes["nom"]
+    for t in store.territories():
+        if t.kind == "user":
+            continue
+        m = members[members.territory_id == t.id]
+        pub = store.published_figures(t.id)
+        terr.append(html.Section([
+            html.H3(t.name, className="h6 mt-3"),
+            html.P([dbc.Badge(CONFIDENCE_LABELS.get(t.confidence, t.confidence), color="secondary", className="me-2"),
+                    f"{len(t.codes)} communes retenues",
+                    f", {len(t.candidates)} candidates non comptées" if t.candidates else "",
+                    f" ; publié : {t.published_communes or '?'} communes, "
+                    f"{fmt_number(t.published_population, 0) if t.published_population else '?'} habitants "
+                    f"({t.published_as_of or '?'}, {t.published_source or '?'})" if t.published_population or
+                    t.published_communes else ""], className="small mb-1"),
+            html.P(t.perimeter_note or "—", className="small"),
+            html.Details([html.Summary(f"Communes et justification ({len(m)})"),
+                          _table(["Code", "Commune", "Rôle", "Confiance", "Note"],
+                                 [[r.code, names.get(r.code, "?"), "membre" if r.role == "member" else "candidate",
+                                   r.confidence or "—", r.note or ""] for r in m.itertuples(index=False)],
+                                 f"perimeter-{t.id}")]) if len(m) else None,
+            html.Ul([html.Li(f"{f['figure']} : {fmt_number(f['value'], 0)} {f['unit']} ({f['as_of']}) - {f['source']}")
+                     for f in pub], className="small") if pub else None,
+        ], className="atlas-perimeter"))
+    info = store.build_info
+    return html.Div([
+        html.H1("Méthodes et sources", className="h3"),
+        html.P(f"Base construite le {info.get('built_at', '?')} (identifiant {info.get('build_id', '?')}).",
+               className="small text-muted"),
+        html.Div([dbc.Button("Télécharger la liste des sources (CSV)", id="methods-export-sources", size="sm",
+                             color="secondary", outline=True, n_clicks=0),
+                  dcc.Download(id="methods-download")], className="mb-2 d-print-none"),
+        html.H2("Jeux de données", className="h5 mt-3"),
+        _table(["Éditeur", "Titre", "Millésime", "Licence", "URL", "Récupéré le", "État", "Fictif"], src_rows,
+               "methods-sources"),
+        html.H2("Indicateurs", className="h5 mt-4"),
+        html.P("Les chiffres d'un territoire et des niveaux de référence (département, région, France) sont des "
+               "rapports de sommes, jamais des moyennes de taux communaux. Densités pour 10 000 habitants. Seuil de "
+               "sous-densité médicale de la DREES : APL < 2,5.", className="small"),
+        _table(["Id", "Indicateur", "Définition", "Formule", "Unité", "Agrégation", "Petits effectifs"], ind_rows,
+               "methods-indicators"),
+        html.H2("Périmètres des CPTS : ce qui est établi", className="h5 mt-4"),
+        html.P("Aucune liste officielle des communes des CPTS n'est publiée en données ouvertes : les périmètres sont "
+               "reconstruits à partir de sources publiques, avec un niveau de confiance.", className="small"),
+        html.Div(terr, id="methods-perimeters"),
+    ], id="methods-page")
+
+
+@callback(Output("methods-download", "data"), Input("methods-export-sources", "n_clicks"), prevent_initial_call=True)
+def _export_sources(_n):
+    import csv
+    import io
+
+    from dashboard.exports.csv_export import neutralise
+    store = get_store()
+    out = io.StringIO()
+    if store.any_synthetic:
+        out.write("# Base contenant des DONNÉES FICTIVES (démonstration)\n")
+    w = csv.writer(out, lineterminator="\n")
+    keys = ["id", "publisher", "title", "vintage", "licence", "url", "retrieved_at", "status", "synthetic"]
+    w.writerow(keys)
+    for r in sources_rows(store):
+        w.writerow([neutralise(r[k]) for k in keys])
+    return dcc.send_bytes(out.getvalue().encode("utf-8"), "atlas-sources.csv", type="text/csv")

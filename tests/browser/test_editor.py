@@ -1,0 +1,65 @@
+"""Editor: click three communes, import a list, save, reload, find the territory in the selectors."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+
+
+def _click_commune(page, store, code):
+    c = store.communes.loc[code]
+    xy = page.evaluate("""([lon, lat]) => {
+        const gd = document.querySelector('#editor-map .js-plotly-plot');
+        const m = gd._fullLayout.map._subplot.map;
+        const p = m.project([lon, lat]); const r = m.getCanvas().getBoundingClientRect();
+        return [r.left + p.x, r.top + p.y]; }""", [float(c["lon"]), float(c["lat"])])
+    before = page.text_content("#editor-count")
+    page.mouse.move(xy[0] - 4, xy[1])
+    time.sleep(0.2)
+    page.mouse.move(*xy)
+    time.sleep(0.5)  # plotly takes the hovered feature as the clicked one
+    page.mouse.click(*xy)
+    page.wait_for_function("(b) => document.querySelector('#editor-count').textContent !== b", arg=before)
+
+
+def test_build_save_reload(page, live_server, store, artifacts_dir):
+    page.goto(f"{live_server}/editeur?departement=69")
+    page.wait_for_selector("#editor-map .maplibregl-canvas")
+    time.sleep(1)
+    clicked = ["69264", "69116", "69260"]
+    for code in clicked:
+        _click_commune(page, store, code)
+    assert page.text_content("#editor-count").startswith("3 communes")
+    # a bad list: reported by code and line, nothing changes
+    page.set_input_files("#editor-upload input[type=file]", files=[
+        {"name": "mauvaise.csv", "mimeType": "text/csv", "buffer": b"code\n69259\n99999\n69259\n"}])
+    page.wait_for_selector("#editor-upload-error")
+    err = page.text_content("#editor-upload-error")
+    assert "ligne 3" in err and "99999" in err and "ligne 4" in err
+    assert page.text_content("#editor-count").startswith("3 communes")
+    # a good list
+    page.set_input_files("#editor-upload input[type=file]", files=[
+        {"name": "liste.csv", "mimeType": "text/csv", "buffer": b"69259\n69290\n"}])
+    page.wait_for_selector("#editor-upload-ok")
+    page.wait_for_function("() => document.querySelector('#editor-count').textContent.startsWith('5 communes')")
+    expected_pop = int(store.communes.reindex(clicked + ["69259", "69290"])["population"].sum())
+    assert f"{expected_pop:,}".replace(",", "\u202f") in page.text_content("#editor-count")
+    page.fill("#editor-name", "Test navigateur Rhône")
+    page.click("#editor-save")
+    page.wait_for_selector("#editor-saved")
+    page.screenshot(path=str(artifacts_dir / "editor.png"))
+    # export of the territory file
+    with page.expect_download() as dl:
+        page.click("#editor-export-yaml")
+    assert b"69264" in open(dl.value.path(), "rb").read()
+    # reload the app: the territory is in the selectors
+    page.goto(f"{live_server}/portrait")
+    page.wait_for_selector("#portrait-territory")
+    assert page.locator("#portrait-territory option[value='test-navigateur-rhone']").count() == 1
+    page.goto(f"{live_server}/portrait?territoire=test-navigateur-rhone")
+    page.wait_for_selector("#slide-territoire")
+    assert "5 communes" in page.text_content("#slide-territoire")
+    t = store.territory("test-navigateur-rhone")
+    assert sorted(t.codes) == sorted(clicked + ["69259", "69290"])

@@ -1,0 +1,24 @@
+"""Methods page: datasets, indicators, perimeter evidence."""
+from __future__ import annotations
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+
+
+def test_methods_page(page, live_server, store):
+    from etl.indicators import CATALOG
+    page.goto(f"{live_server}/methodes")
+    page.wait_for_selector("#methods-sources")
+    assert page.locator("#methods-sources tbody tr").count() >= len(store.sources)
+    src = page.text_content("#methods-sources")
+    assert "DREES" in src and "Licence Ouverte" in src
+    assert page.locator("#methods-indicators tbody tr").count() == len(CATALOG)
+    ind = page.text_content("#methods-indicators")
+    assert "secret statistique" in ind and "Σ professionnels / Σ population × 10 000" in ind
+    per = page.text_content("#methods-perimeters")
+    for name in ("CPTS Aunis Sud", "CPTS de Vénissieux", "CPTS Atlantique Nord Loire"):
+        assert name in per
+    with page.expect_download() as dl:
+        page.click("#methods-export-sources")
+    assert "drees_apl_mg" in open(dl.value.path(), encoding="utf-8").read()

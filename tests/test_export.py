@@ -1,0 +1,91 @@
+"""CLI exports (python -m dashboard.export): CSV header block and injection, PNG size and content, PDF pages/text."""
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+
+from dashboard.export import main as export_main
+from dashboard.exports.csv_export import neutralise
+
+pytestmark = pytest.mark.integration
+
+
+def test_neutralise_formula_cells():
+    for bad in ("=1+1", "+33 1", "-2", "@SUM(A1)", "\t=x", "\r=x"):
+        assert neutralise(bad).startswith("'")
+    assert neutralise("Vénissieux") == "Vénissieux"
+    assert neutralise(12.5) == "12.5" and neutralise(None) == ""
+
+
+def test_csv_export_header_block_and_values(built_data_dir, tmp_path, user_dir, store):
+    out = tmp_path / "aunis.csv"
+    assert export_main(["--territory", "aunis-sud", "--format", "csv", "--out", str(out),
+                        "--data-dir", str(built_data_dir)]) == 0
+    text = out.read_text(encoding="utf-8")
+    head = [ln for ln in text.splitlines() if ln.startswith("#")]
+    joined = "\n".join(head)
+    assert text.startswith("# Atlas")
+    for needle in ("Territoire : CPTS Aunis Sud", "Confiance du périmètre : low", "Sources", "millésime",
+                   "unité : pour 10 000 habitants", "Données fictives :"):
+        assert needle in joined, needle
+    if store.any_synthetic:
+        assert "Données fictives : OUI" in joined
+    df = pd.read_csv(io.StringIO(text), comment="#", dtype=str)
+    assert list(df.columns[:5]) == ["code_commune", "commune", "indicateur", "libelle", "annee"]
+    assert set(df["code_commune"]) == set(store.territory("aunis-sud").codes)
+    assert "0" not in set(df.loc[df["valeur"] == "secret statistique", "valeur"])
+    for col in df.columns:
+        assert not df[col].dropna().astype(str).str.match(r"^[=+\-@]").any(), col
+
+
+def test_csv_injection_in_user_territory_name(built_data_dir, tmp_path, user_dir, store):
+    from etl.user_territories import UserTerritory, save_user_territory
+    save_user_territory(UserTerritory("evil", "=HYPERLINK(\"http://x\")\n+cmd", ["69259"]), store.valid_codes)
+    out = tmp_path / "evil.csv"
+    assert export_main(["--territory", "evil", "--format", "csv", "--indicator", "population", "--out", str(out),
+                        "--data-dir", str(built_data_dir)]) == 0
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert all(ln.startswith("#") for ln in lines[:lines.index(next(x for x in lines if x.startswith("code_commune")))])
+    df = pd.read_csv(out, comment="#", dtype=str)
+    assert df["indicateur"].tolist() == ["population"]
+
+
+def test_unknown_territory_exit_code(built_data_dir, tmp_path, capsys):
+    assert export_main(["--territory", "nope", "--format", "csv", "--out", str(tmp_path / "x.csv"),
+                        "--data-dir", str(built_data_dir)]) == 2
+    assert "territoire inconnu" in capsys.readouterr().err
+
+
+def test_png_export_size_and_not_blank(built_data_dir, tmp_path):
+    from PIL import Image, ImageStat
+    out = tmp_path / "map.png"
+    assert export_main(["--territory", "ouest-rhodanien", "--format", "png", "--indicator", "apl_mg",
+                        "--out", str(out), "--data-dir", str(built_data_dir)]) == 0
+    with Image.open(out) as im:
+        assert im.size == (1920, 1080)
+        rgb = im.convert("RGB")
+        colors = rgb.getcolors(maxcolors=1 << 20)
+        assert colors is not None and len(colors) > 50       # map colours, text, legend
+        assert max(ImageStat.Stat(rgb).stddev) > 10           # not a blank canvas
+        # some pixels are neither white nor grey: the choropleth is drawn
+        import numpy as np
+        px = np.asarray(rgb.resize((192, 108))).astype(int)
+        assert int(((px.max(axis=2) - px.min(axis=2)) > 40).sum()) > 200
+
+
+def test_pdf_export_pages_and_text(built_data_dir, tmp_path, store):
+    from pypdf import PdfReader
+    out = tmp_path / "portrait.pdf"
+    assert export_main(["--territory", "aunis-sud", "--format", "pdf", "--out", str(out),
+                        "--data-dir", str(built_data_dir)]) == 0
+    reader = PdfReader(str(out))
+    assert len(reader.pages) >= 4
+    texts = [p.extract_text() or "" for p in reader.pages]
+    full = "\n".join(texts)
+    assert "CPTS Aunis Sud" in full
+    assert "Sources et méthodes" in full and "Densité" in full and "Accessibilité" in full
+    assert any(p.images for p in reader.pages), "the maps/charts are embedded as images"
+    if store.any_synthetic:
+        assert all("DONNÉES FICTIVES" in t for t in texts), "synthetic flag on every page"
