@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import secrets
 import shutil
 import sys
 import time
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+from tqdm import tqdm
 
 from . import schema
 from .errors import AtlasError, SourceUnavailable
@@ -40,7 +42,8 @@ def current_build_dir(data_dir: Path | None = None) -> Path:
 
 
 def log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
+    # tqdm.write keeps the progress bar intact on a terminal; it is a plain print otherwise.
+    tqdm.write(msg, file=sys.stderr)
 
 
 @dataclass
@@ -137,7 +140,9 @@ class BuildContext:
 
 
 def _new_build_id() -> str:
-    return dt.datetime.now().strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+    # Microseconds + pid + random suffix: two builds in the same second (tests, --only right after a
+    # build) must never share a directory. The timestamp prefix keeps names sortable by age for pruning.
+    return dt.datetime.now().strftime("%Y%m%dT%H%M%S%f") + f"-{os.getpid()}-{secrets.token_hex(2)}"
 
 
 def _swap_current(data_dir: Path, new_build: Path) -> None:
@@ -188,15 +193,22 @@ def run_build(options: BuildOptions, steps=None) -> Path:
             known = {s.name for s in steps}
             if options.only and options.only not in known and options.only not in ctx.sources:
                 raise AtlasError(f"--only {options.only} : jeu de données inconnu (connus : {', '.join(sorted(known))})")
-            for step in steps:
-                selected = (not options.only or step.always or options.only == step.name
-                            or options.only in step.source_ids)
-                if not selected or (step.demo_only and not options.demo):
-                    continue
-                ts = time.perf_counter()
-                log(f"[{step.name}] …")
-                step.run(ctx)
-                log(f"[{step.name}] fait en {time.perf_counter() - ts:.1f} s")
+            selected_steps = [
+                step for step in steps
+                if (not options.only or step.always or options.only == step.name
+                    or options.only in step.source_ids)
+                and not (step.demo_only and not options.demo)]
+            # One bar over the steps (shown on a terminal only: disable=None), plus a log line per
+            # step so that CI logs and redirected output keep the timings.
+            with tqdm(total=len(selected_steps), desc="build", unit="étape", file=sys.stderr,
+                      disable=None, leave=False) as bar:
+                for step in selected_steps:
+                    ts = time.perf_counter()
+                    bar.set_postfix_str(step.name)
+                    log(f"[{step.name}] …")
+                    step.run(ctx)
+                    log(f"[{step.name}] fait en {time.perf_counter() - ts:.1f} s")
+                    bar.update(1)
             con.execute("DELETE FROM build_info")
             info = {"built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                     "build_id": build_id, "demo": str(options.demo).lower(),

@@ -38,6 +38,7 @@ Choices (documented for the methods page):
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -171,7 +172,8 @@ def read_personne_activite(path: Path, *, rekey: dict[str, str] | None = None,
     try:
         con.execute(f"SET memory_limit = '{memory_limit}'")
         con.execute("SET preserve_insertion_order = false")
-        con.execute("SET enable_progress_bar = false")
+        # DuckDB's own progress bar for this long scan (the national file is ~765 MB), on a terminal only.
+        con.execute(f"SET enable_progress_bar = {'true' if sys.stderr.isatty() else 'false'}")
         if threads:
             con.execute(f"SET threads = {int(threads)}")
         sel = ", ".join(f"trim(f[{i}]) AS {k}" for k, i in idx.items())
