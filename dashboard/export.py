@@ -2,6 +2,7 @@
 
     python -m dashboard.export --territory aunis-sud --format csv --out aunis.csv [--indicator apl_mg]
     python -m dashboard.export --territory aunis-sud --format png --out aunis.png --indicator density_mg
+    python -m dashboard.export --territory aunis-sud --format png --out 17.png --extent departement
     python -m dashboard.export --territory aunis-sud --format pdf --out aunis.pdf
 
 Reads the built data (``ATLAS_DATA_DIR`` or ``--data-dir``) and the user data directory (saved
@@ -27,6 +28,8 @@ def main(argv=None) -> int:
     ap.add_argument("--format", required=True, choices=FORMATS)
     ap.add_argument("--out", required=True, type=Path, help="fichier à écrire")
     ap.add_argument("--indicator", help="indicateur (CSV : un seul indicateur ; PNG/PDF : indicateur de la carte)")
+    ap.add_argument("--extent", choices=("territoire", "departement"), default="territoire",
+                    help="PNG : la carte du territoire seul ou de tout son département (territoire entouré)")
     ap.add_argument("--year", type=int, help="année (défaut : la plus récente)")
     ap.add_argument("--data-dir", type=Path, help="dossier des données construites (défaut : ATLAS_DATA_DIR ou geodata/)")
     args = ap.parse_args(argv)
@@ -35,7 +38,7 @@ def main(argv=None) -> int:
     try:
         store = Store(args.data_dir) if args.data_dir else Store()
         try:
-            data = export_bytes(store, args.territory, args.format, args.indicator, args.year)
+            data = export_bytes(store, args.territory, args.format, args.indicator, args.year, args.extent)
         finally:
             store.close()
     except AtlasError as exc:

@@ -23,7 +23,9 @@ def test_csv_export_header_block_and_values(built_data_dir, tmp_path, user_dir, 
     out = tmp_path / "aunis.csv"
     assert export_main(["--territory", "aunis-sud", "--format", "csv", "--out", str(out),
                         "--data-dir", str(built_data_dir)]) == 0
-    text = out.read_text(encoding="utf-8")
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), "BOM so that Excel reads the accents"
+    text = raw.decode("utf-8-sig")
     head = [ln for ln in text.splitlines() if ln.startswith("#")]
     joined = "\n".join(head)
     assert text.startswith("# Atlas")
@@ -46,9 +48,9 @@ def test_csv_injection_in_user_territory_name(built_data_dir, tmp_path, user_dir
     out = tmp_path / "evil.csv"
     assert export_main(["--territory", "evil", "--format", "csv", "--indicator", "population", "--out", str(out),
                         "--data-dir", str(built_data_dir)]) == 0
-    lines = out.read_text(encoding="utf-8").splitlines()
+    lines = out.read_text(encoding="utf-8-sig").splitlines()
     assert all(ln.startswith("#") for ln in lines[:lines.index(next(x for x in lines if x.startswith("code_commune")))])
-    df = pd.read_csv(out, comment="#", dtype=str)
+    df = pd.read_csv(out, comment="#", dtype=str, encoding="utf-8-sig")
     assert df["indicateur"].tolist() == ["population"]
 
 
@@ -89,3 +91,24 @@ def test_pdf_export_pages_and_text(built_data_dir, tmp_path, store):
     assert any(p.images for p in reader.pages), "the maps/charts are embedded as images"
     if store.any_synthetic:
         assert all("DONNÉES FICTIVES" in t for t in texts), "synthetic flag on every page"
+
+
+def test_png_map_is_the_explorer_map(store):
+    """The exported map is the explorer's (same classes and colours), with the legend, the title,
+    the source line and, for the whole département, the territory outline."""
+    from dashboard.exports.map_export import presentation_map_figure
+    from dashboard.maps.state import ExplorerState
+    from dashboard.maps.view import full_view
+    shown = full_view(store, ExplorerState(territory="aunis-sud", choice="apl_mg", extent="departement"))
+    fig = presentation_map_figure(store, "aunis-sud", "apl_mg", extent="departement")
+    communes = fig["data"][0]
+    assert communes["z"] == shown.figure["data"][0]["z"]
+    assert communes["colorscale"] == shown.figure["data"][0]["colorscale"]
+    assert len(communes["locations"]) == 462
+    texts = " ".join(a["text"] for a in fig["layout"]["annotations"]).replace("<br>", " ")
+    for e in shown.layer.legend["entries"]:
+        assert e["label"] in texts
+    assert {e["color"] for e in shown.layer.legend["entries"]} <= {s.get("fillcolor") for s in fig["layout"]["shapes"]}
+    assert "contour du territoire" in texts and "Source : DREES" in texts and "CPTS Aunis Sud" in texts
+    assert ("DONNÉES FICTIVES" in texts) == bool(store.any_synthetic)
+    assert (fig["layout"]["width"], fig["layout"]["height"]) == (1920, 1080)

@@ -6,7 +6,7 @@ Reuse on a page::
     export_buttons("explorer")                     # buttons + dcc.Download + context store
     # keep the context up to date from the page's selectors:
     @callback(Output(export_context_id("explorer"), "data"), Input(...territory...), Input(...indicator...))
-    def _ctx(t, i): return {"territory": t, "indicator": i}
+    def _ctx(t, i): return {"territory": t, "indicator": i}   # optional: "year", "extent" (PNG framing)
 """
 from __future__ import annotations
 
@@ -56,8 +56,10 @@ def _export(_clicks, context):
     store = get_store()
     indicator = context.get("indicator")
     try:
-        data = export_bytes(store, tid, fmt, indicator if fmt != "csv" or context.get("csv_indicator_only")
-                            else None, context.get("year"))
+        # the CSV carries every indicator (each at all its years) unless the page asks for the shown one
+        one = fmt != "csv" or bool(context.get("csv_indicator_only"))
+        data = export_bytes(store, tid, fmt, indicator if one else None, context.get("year") if one else None,
+                            context.get("extent") or "territoire")
     except Exception as exc:  # noqa: BLE001 - shown to the user, the page stays usable
         return None, f"Export impossible : {exc}"
     name = export_filename(tid, fmt, indicator if fmt == "png" else None)

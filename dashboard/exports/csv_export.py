@@ -3,7 +3,8 @@ perimeter's confidence, sources and vintages, units and the synthetic flag.
 
 Long format, one row per commune x indicator: ``code_commune, commune, indicateur, libelle, annee,
 valeur, numerateur, denominateur, unite, source, donnees_fictives``. Comma-separated, decimal
-point, UTF-8 (read it with ``pandas.read_csv(f, comment="#")``). Secret values are written
+point, UTF-8 with a byte-order mark in the exported file so that Excel shows accents (read it with
+``pandas.read_csv(f, comment="#", encoding="utf-8-sig")``). Secret values are written
 "secret statistique" (never 0). Every cell that a spreadsheet could take for a formula (starting
 with ``=``, ``+``, ``-``, ``@``, tab or carriage return) is neutralised with a leading apostrophe.
 """
@@ -95,7 +96,7 @@ def territory_csv(store, territory_id: str, indicator_id: str | None = None, yea
     for line in header_ind:
         w(line + "\n")
     w(f"# Valeurs « {SECRET_TEXT} » : dénominateur sous le seuil, valeur masquée (jamais 0).\n")
-    w("# Format : CSV séparé par des virgules, point décimal, UTF-8 ; les lignes commençant par # sont des "
+    w("# Format : CSV séparé par des virgules, point décimal, UTF-8 (avec BOM) ; les lignes commençant par # sont des "
       "commentaires.\n")
     cw = csv.writer(out, lineterminator="\n")
     cw.writerow(COLUMNS)

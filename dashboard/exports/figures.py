@@ -7,7 +7,6 @@ the synthetic flag.
 from __future__ import annotations
 
 import json
-import math
 import threading
 from functools import lru_cache
 
@@ -83,23 +82,13 @@ def geojson(store, codes=None, departements=None) -> dict:
 
 
 def view_for(g, width: int, height: int, pad: float = 0.25) -> dict:
-    """Map center and zoom that fit the bounds of ``g`` into width x height pixels (512-px tiles)."""
+    """Map center and zoom that fit the bounds of ``g`` into width x height pixels, ``pad`` zoom
+    levels looser (small multiples need room for their titles)."""
+    from dashboard.maps.geometry import view_for_bounds
     if g is None or g.empty:
-        return {"center": {"lon": 2.5, "lat": 46.6}, "zoom": 4.3}
-    xmin, ymin, xmax, ymax = g.total_bounds
-
-    def merc(lat):
-        lat = max(min(lat, 85), -85)
-        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
-
-    lon_span = max(xmax - xmin, 1e-3)
-    y_span = max(merc(ymax) - merc(ymin), 1e-5)
-    z_lon = math.log2(width * 360 / (512 * lon_span))
-    z_lat = math.log2(height * 2 * math.pi / (512 * y_span))
-    zoom = max(min(z_lon, z_lat) - pad, 1)
-    cy = (merc(ymax) + merc(ymin)) / 2
-    lat_c = math.degrees(2 * math.atan(math.exp(cy)) - math.pi / 2)
-    return {"center": {"lon": (xmin + xmax) / 2, "lat": lat_c}, "zoom": min(zoom, 13)}
+        return view_for_bounds(None)
+    v = view_for_bounds(tuple(float(b) for b in g.total_bounds), int(width), int(height), padding=0)
+    return {**v, "zoom": max(v["zoom"] - pad, 1)}
 
 
 # -- helpers ---------------------------------------------------------------------------------------
@@ -165,34 +154,6 @@ def _map_traces(store, t, indicator_id: str, year, subplot: str = "map", colorba
             hovertemplate="%{text}<extra></extra>", showscale=showscale, colorbar=cb, name=ind.label,
             showlegend=False))
     return traces, g
-
-
-def map_figure(store, t, indicator_id: str, year=None, *, width: int = 1100, height: int = 650,
-               title: bool = True, font_size: int = 14) -> go.Figure:
-    """Choropleth of one indicator over the territory's communes: legend, title, source line."""
-    ind = CATALOG.get(indicator_id)
-    if ind is None:
-        return _empty("Indicateur inconnu", f"Indicateur inconnu : {indicator_id}")
-    entry = store.indicator_entry(indicator_id, t.codes, t.departement, year) if t.codes else None
-    y = entry["year"] if entry else None
-    heading = f"{ind.label} — {t.name}" + (f" ({y})" if y else "")
-    if not t.codes:
-        return _empty(heading, "Périmètre inconnu : aucune commune connue pour ce territoire.", height)
-    traces, g = _map_traces(store, t, indicator_id, y)
-    fig = go.Figure(traces)
-    view = view_for(g, width, height - 140)
-    fig.update_layout(
-        map={"style": "white-bg", **view}, width=None, height=height,
-        margin={"l": 10, "r": 10, "t": 70 if title else 10, "b": 70},
-        title={"text": _wrap(heading, 110), "x": 0.01, "font": {"size": font_size + 6}} if title else None,
-        font={"family": FONT, "size": font_size}, paper_bgcolor="white",
-        annotations=[{"text": _wrap(source_line(store, entry), 170), "xref": "paper", "yref": "paper",
-                      "x": 0, "y": -0.02, "xanchor": "left", "yanchor": "top", "showarrow": False,
-                      "font": {"size": max(font_size - 3, 10),
-                               "color": "#b00020" if store.any_synthetic else "#333"}, "align": "left"}],
-        uirevision=f"{t.id}",
-    )
-    return fig
 
 
 def small_multiple_figure(store, t, mode: str = "all", *, height: int = 720, font_size: int = 13) -> go.Figure:

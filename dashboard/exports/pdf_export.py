@@ -17,7 +17,8 @@ from fpdf.fonts import FontFace
 
 from etl.indicators import CATALOG, PROFESSIONS, SECRET_THRESHOLD
 
-from .figures import PROFESSION_TITLES, comparison_figure, map_figure, professionals_figure, small_multiple_figure
+from .figures import PROFESSION_TITLES, comparison_figure, professionals_figure, small_multiple_figure
+from .map_export import presentation_map_figure
 from .portrait_data import (CONFIDENCE_LABELS, MODE_LABELS, PREVENTION_IDS, SYNTHETIC_TEXT, density_ids,
                             fmt_number, fmt_reference, fmt_value, population_line, portrait, reference_names,
                             short_unit, sources_rows)
@@ -168,7 +169,8 @@ def territory_pdf(store, territory_id: str, year: int | None = None, map_indicat
         cmp_entries = [entries[i] for i in ("apl_mg", *density_ids("liberal"), "sans_mt_17", *PREVENTION_IDS)
                        if i in entries and entries[i]["available"]]
         figs = {
-            "map": (map_figure(store, t, map_indicator, year, width=1600, height=1000, font_size=20), 1600, 1000, 1),
+            "map": (presentation_map_figure(store, t.id, map_indicator, year, width=1600, height=1000,
+                                            font_size=20), 1600, 1000, 1),
             "sm": (small_multiple_figure(store, t, "all", height=1050, font_size=18), 1600, 1050, 1),
             "cmp": (comparison_figure(store, cmp_entries, names, font_size=16, row_height=120), 1500,
                     120 * len(cmp_entries) + 140, 1),

@@ -15,6 +15,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
+from dashboard.components.atlas_export_buttons import export_buttons, export_context_id
 from dashboard.components.commune_panel import commune_panel, commune_panel_placeholder
 from dashboard.components.indicator_selector import indicator_selector, profession_options, year_options
 from dashboard.components.map_legend import map_legend
@@ -115,6 +116,9 @@ def layout(**query):
                 html.Div(_status(store, v.territory, state.extent, v.geom), id=f"{P}-status"),
                 dcc.Graph(id=MAP_ID, figure=v.figure, config=GRAPH_CONFIG, style={"height": f"{MAP_HEIGHT}px"},
                           className="explorer-map border rounded"),
+                html.Div([html.Span("Exporter : ", className="small text-muted me-1"),
+                          export_buttons(P, context=_export_context(_view_key(state)))],
+                         className="mt-2", id=f"{P}-exports"),
             ], lg=6),
             dbc.Col([
                 html.Div(map_legend(v.layer.legend), id=f"{P}-legend", className="mb-3"),
@@ -124,6 +128,12 @@ def layout(**query):
             ], lg=3),
         ], className="g-3"),
     ], className="explorer-page")
+
+
+def _export_context(view: dict) -> dict:
+    """What the export buttons export: the view shown (PNG: same indicator, year and extent)."""
+    return {"territory": view["territory"], "indicator": view["indicator"], "year": view.get("year"),
+            "extent": view.get("extent") or "territoire"}
 
 
 def _points_legend(state: ExplorerState, has_locations: bool):
@@ -239,6 +249,13 @@ def show_commune(click, shown):
     # the year shown is the one the view settled on (first option of the year select = latest)
     year = shown.get("year")
     return commune_panel(store, code, ind_id, year, territory)
+
+
+@callback(Output(export_context_id(P), "data"), Input(f"{P}-view", "data"), prevent_initial_call=True)
+def _follow_view(view):
+    if not view:
+        raise PreventUpdate
+    return _export_context(view)
 
 
 # URL <- controls, in the browser: no server round trip, one history entry per change.

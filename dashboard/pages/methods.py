@@ -102,4 +102,4 @@ def _export_sources(_n):
     w.writerow(keys)
     for r in sources_rows(store):
         w.writerow([neutralise(r[k]) for k in keys])
-    return dcc.send_bytes(out.getvalue().encode("utf-8"), "atlas-sources.csv", type="text/csv")
+    return dcc.send_bytes(out.getvalue().encode("utf-8-sig"), "atlas-sources.csv", type="text/csv")

@@ -13,7 +13,7 @@ from dash import Input, Output, callback, dcc, html
 
 from dashboard.components.atlas_export_buttons import export_buttons, export_context_id
 from dashboard.data import get_store
-from dashboard.exports.figures import (PROFESSION_TITLES, apl_distribution_figure, comparison_figure, map_figure,
+from dashboard.exports.figures import (PROFESSION_TITLES, apl_distribution_figure, comparison_figure,
                                        professionals_figure, small_multiple_figure)
 from dashboard.exports.portrait_data import (CONFIDENCE_LABELS, MODE_LABELS, PREVENTION_IDS, SYNTHETIC_TEXT,
                                              caption, density_ids, fmt_number, fmt_reference, fmt_value,
@@ -84,6 +84,15 @@ def _slide(store, key, title, *children, message=None):
 
 def _caption(text, synthetic=False):
     return html.P(text, className="atlas-caption" + (" atlas-caption-synthetic" if synthetic else ""))
+
+
+def _page_map(store, t, indicator_id):
+    """The map as the explorer shows it (classes, colours), with its legend inside the figure: the
+    same figure as the PNG export, sized for the page."""
+    from dashboard.exports.map_export import presentation_map_figure
+    fig = presentation_map_figure(store, t.id, indicator_id, width=1100, height=680, font_size=14)
+    fig["layout"]["width"] = None        # follow the page's width
+    return fig
 
 
 def _graph(fig, gid, height=None):
@@ -209,7 +218,7 @@ def build_deck(store, territory_id: str, map_indicator: str = "apl_mg"):
     # 6. map of the chosen indicator (as the PNG export)
     me = entries.get(map_indicator)
     slides.append(_slide(store, "carte", CATALOG[map_indicator].label,
-                         _graph(map_figure(store, t, map_indicator), "portrait-map-graph"),
+                         _graph(_page_map(store, t, map_indicator), "portrait-map-graph"),
                          message=f"Territoire : {fmt_value(me, with_unit=True)}" if me else None))
 
     # 7. access to a GP and prevention

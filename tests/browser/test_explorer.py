@@ -220,3 +220,29 @@ def test_locations_layer_toggles_without_leaving_localhost(page, live_server, st
     page.screenshot(path=str(artifacts_dir / "explorer-locations.png"), full_page=True)
     switch.uncheck(force=True)
     page.wait_for_function(f"() => ({n_points})() === 0")
+
+
+def test_exports_follow_the_view_shown(page, live_server, store, artifacts_dir):
+    """The explorer's export buttons export what is on screen: the PNG is the map shown (indicator,
+    year, whole département), the CSV holds the territory's communes."""
+    from PIL import Image
+    open_explorer(page, live_server, territoire="aunis-sud", etendue="departement")
+    wait_drawn(page, 462)
+    change(page, "explorer-indicator", "density")
+    change(page, "explorer-profession", "inf")
+    btn = "#explorer-exports [id*='atlas-export-btn'][id*='\"format\":\"{}\"']"
+    with page.expect_download(timeout=90_000) as dl:
+        page.click(btn.format("png"))
+    assert dl.value.suggested_filename.endswith(".png") and "density_inf" in dl.value.suggested_filename
+    png = artifacts_dir / "explorer-export-departement-17.png"
+    dl.value.save_as(str(png))
+    with Image.open(png) as im:
+        assert im.size == (1920, 1080)
+        colours = im.convert("RGB").resize((192, 108)).getcolors(maxcolors=100_000)
+        assert len(colours) > 20, "the exported map is blank"
+    with page.expect_download(timeout=30_000) as dl:
+        page.click(btn.format("csv"))
+    text = open(dl.value.path(), encoding="utf-8-sig").read()
+    assert text.startswith("# Atlas") and "density_inf" in text and "apl_mg" in text
+    codes = {ln.split(",")[0] for ln in text.splitlines() if ln and not ln.startswith(("#", "code_commune"))}
+    assert codes == set(store.territory("aunis-sud").codes)

@@ -15,7 +15,7 @@ def test_export_buttons(page, live_server, store):
     with page.expect_download(timeout=30_000) as dl:
         page.click(btn.format("csv"))
     path = dl.value.path()
-    text = open(path, encoding="utf-8").read()
+    text = open(path, encoding="utf-8-sig").read()
     assert dl.value.suggested_filename.endswith(".csv") and text.startswith("# Atlas")
     assert "69259" in text
     with page.expect_download(timeout=90_000) as dl:
