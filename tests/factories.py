@@ -154,3 +154,12 @@ def write_tiny_sources(directory: Path) -> dict[str, Path]:
         "cpts_perimeters": write_perimeters(directory / "territories/cpts_seed_perimeters.csv"),
         "cpts_published_figures": write_published_figures(directory / "territories/cpts_published_figures.csv"),
     }
+
+
+def build_tiny_geodata(root: Path) -> Path:
+    """Write the tiny sources under ``root/mirror`` and build them into ``root/geodata`` (offline)."""
+    from etl.build import BuildOptions, run_build
+    write_tiny_sources(root / "mirror")
+    run_build(BuildOptions(data_dir=root / "geodata", mirror=root / "mirror", allow_download=False,
+                           cache_dir=root / "cache"))
+    return root / "geodata"

@@ -12,7 +12,7 @@ import pytest
 import factories as f
 from etl.aggregate import aggregate
 from etl.build import BuildOptions, run_build
-from etl.errors import AtlasError, InputError, SourceUnavailable
+from etl.errors import InputError, SourceUnavailable
 from etl.indicators import CATALOG
 from etl.sources import load_sources, resolve
 from etl.store import Store

@@ -14,7 +14,6 @@ from dashboard.maps.formatting import fmt_number, fmt_value
 from dashboard.maps.geometry import area_geometry, territory_outline, view_for_bounds
 from dashboard.maps.state import ExplorerState, parse_state, resolve_indicator
 from dashboard.maps.values import map_values
-from etl.build import BuildOptions, run_build
 from etl.indicators import CATALOG
 from etl.store import Store
 
@@ -23,11 +22,7 @@ IDS = ["aunis-sud", "venissieux", "entre-loire-et-sucs"]
 
 @pytest.fixture(scope="module")
 def tiny_store(tmp_path_factory):
-    root = tmp_path_factory.mktemp("explorer-tiny")
-    f.write_tiny_sources(root / "mirror")
-    run_build(BuildOptions(data_dir=root / "geodata", mirror=root / "mirror", allow_download=False,
-                           cache_dir=root / "cache"))
-    s = Store(root / "geodata")
+    s = Store(f.build_tiny_geodata(tmp_path_factory.mktemp("explorer-tiny")))
     yield s
     cache.clear()
     s.close()

@@ -20,18 +20,13 @@ from dashboard.maps.comparison import comparison_figure
 from dashboard.maps.geometry import area_geometry
 from dashboard.maps.state import ExplorerState
 from dashboard.maps.view import full_view
-from etl.build import BuildOptions, run_build
 from etl.indicators import CATALOG
 from etl.store import Store
 
 
 @pytest.fixture(scope="module")
 def tiny_store(tmp_path_factory):
-    root = tmp_path_factory.mktemp("explorer-fig")
-    f.write_tiny_sources(root / "mirror")
-    run_build(BuildOptions(data_dir=root / "geodata", mirror=root / "mirror", allow_download=False,
-                           cache_dir=root / "cache"))
-    s = Store(root / "geodata")
+    s = Store(f.build_tiny_geodata(tmp_path_factory.mktemp("explorer-fig")))
     yield s
     cache.clear()
     s.close()

@@ -15,12 +15,12 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from etl.indicators import CATALOG, PROFESSIONS, SECRET_THRESHOLD
+from etl.indicators import CATALOG, SECRET_THRESHOLD
 
 from .figures import PROFESSION_TITLES, comparison_figure, professionals_figure, small_multiple_figure
 from .map_export import presentation_map_figure
-from .portrait_data import (CONFIDENCE_LABELS, MODE_LABELS, PREVENTION_IDS, SYNTHETIC_TEXT, density_ids,
-                            fmt_number, fmt_reference, fmt_value, population_line, portrait, reference_names,
+from .portrait_data import (CONFIDENCE_LABELS, PREVENTION_IDS, SYNTHETIC_TEXT, density_ids, fmt_number,
+                            fmt_reference, fmt_value, population_line, portrait, professionals_rows, reference_names,
                             short_unit, sources_rows)
 from .render import render_png
 
@@ -154,7 +154,7 @@ def territory_pdf(store, territory_id: str, year: int | None = None, map_indicat
                   render_images: bool = True) -> bytes:
     store.indicator(map_indicator)
     p = portrait(store, territory_id, year)
-    t, s, entries = p["territory"], p["summary"], p["entries"]
+    t, entries = p["territory"], p["entries"]
     names = reference_names(p)
     synthetic = bool(store.any_synthetic)
     today = dt.date.today().isoformat()
@@ -217,15 +217,9 @@ def territory_pdf(store, territory_id: str, year: int | None = None, map_indicat
     pdf.add_page()
     pdf.h1("Professionnels de santé")
     if prof is not None and not prof.empty:
-        modes = [m for m in ("all", "liberal", "salarie", "autre") if m in set(prof["mode"])]
-        rows = []
-        for prof_id in PROFESSIONS:
-            d = prof[prof["profession"] == prof_id].set_index("mode")["count"]
-            dens = entries.get(f"density_{prof_id}")
-            rows.append([PROFESSION_TITLES[prof_id], *[fmt_number(d.get(m), 0) if m in d else "0" for m in modes],
-                         fmt_value(dens) if dens else "—"])
-        pdf.table_rows(["Profession", *[MODE_LABELS[m] for m in modes], "Densité / 10 000 hab."], rows,
-                       (50, *([22] * len(modes)), 182 - 50 - 22 * len(modes)), 8.5)
+        header, rows = professionals_rows(prof, entries, PROFESSION_TITLES)
+        n_modes = len(header) - 2
+        pdf.table_rows(header, rows, (50, *([22] * n_modes), 182 - 50 - 22 * n_modes), 8.5)
         srcs = sorted({store.source_label(x) or x for x in prof["source_id"].dropna()})
         pdf.para(f"Année {int(prof['year'].max())} ; source : {'; '.join(srcs)}"
                  f"{' ; ' + SYNTHETIC_TEXT if bool(prof['synthetic'].any()) else ''}. « Tous modes » compte une "

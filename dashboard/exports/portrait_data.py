@@ -102,6 +102,19 @@ def professionals_table(store, codes) -> pd.DataFrame:
     return df
 
 
+def professionals_rows(prof: pd.DataFrame, entries: dict, titles: dict[str, str]) -> tuple[list[str], list[list]]:
+    """(header, rows) of the professionals table: counts per profession and mode, then the density
+    (all modes). Shared by the portrait page and the PDF."""
+    modes = [m for m in ("all", "liberal", "salarie", "autre") if m in set(prof["mode"])]
+    rows = []
+    for prof_id in PROFESSIONS:
+        d = prof[prof["profession"] == prof_id].set_index("mode")["count"]
+        dens = entries.get(f"density_{prof_id}")
+        rows.append([titles[prof_id], *[fmt_number(d.get(m), 0) if m in d else "0" for m in modes],
+                     fmt_value(dens) if dens else "—"])
+    return ["Profession", *[MODE_LABELS[m] for m in modes], "Densité / 10 000 hab."], rows
+
+
 def apl_section(store, t, year: int | None = None) -> dict:
     entry = _entry_dict(store, t, "apl_mg", year)
     rows = store.commune_values("apl_mg", t.codes, entry.get("year")) if t.codes else pd.DataFrame()

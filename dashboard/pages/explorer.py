@@ -150,6 +150,10 @@ def _points_legend(state: ExplorerState, has_locations: bool):
 
 
 # -- callbacks ---------------------------------------------------------------------------------------
+# The view's controls, in this order, for the server callback and the URL (browser) callback.
+CONTROL_INPUTS = [Input(f"{P}-{name}", "value")
+                  for name in ("territory", "indicator", "profession", "mode", "year", "extent", "locations")]
+
 @callback(
     Output(MAP_ID, "figure"),
     Output(f"{P}-view", "data"),
@@ -166,13 +170,7 @@ def _points_legend(state: ExplorerState, has_locations: bool):
     Output(f"{P}-year", "options"),
     Output(f"{P}-year", "value"),
     Output(f"{P}-year", "disabled"),
-    Input(f"{P}-territory", "value"),
-    Input(f"{P}-indicator", "value"),
-    Input(f"{P}-profession", "value"),
-    Input(f"{P}-mode", "value"),
-    Input(f"{P}-year", "value"),
-    Input(f"{P}-extent", "value"),
-    Input(f"{P}-locations", "value"),
+    *CONTROL_INPUTS,
     State(f"{P}-view", "data"),
     prevent_initial_call=True,
 )
@@ -288,13 +286,7 @@ clientside_callback(
     }
     """,
     Output(f"{P}-url", "data"),
-    Input(f"{P}-territory", "value"),
-    Input(f"{P}-indicator", "value"),
-    Input(f"{P}-profession", "value"),
-    Input(f"{P}-mode", "value"),
-    Input(f"{P}-year", "value"),
-    Input(f"{P}-extent", "value"),
-    Input(f"{P}-locations", "value"),
+    *CONTROL_INPUTS,
 )
 
 

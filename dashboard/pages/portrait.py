@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-import pandas as pd
 from dash import Input, Output, callback, dcc, html
 
 from dashboard.components.atlas_export_buttons import export_buttons, export_context_id
 from dashboard.data import get_store
 from dashboard.exports.figures import (PROFESSION_TITLES, apl_distribution_figure, comparison_figure,
                                        professionals_figure, small_multiple_figure)
-from dashboard.exports.portrait_data import (CONFIDENCE_LABELS, MODE_LABELS, PREVENTION_IDS, SYNTHETIC_TEXT,
-                                             caption, density_ids, fmt_number, fmt_reference, fmt_value,
-                                             portrait, reference_names, short_unit, sources_rows)
+from dashboard.exports.portrait_data import (CONFIDENCE_LABELS, PREVENTION_IDS, SYNTHETIC_TEXT, caption, density_ids,
+                                             fmt_number, fmt_reference, fmt_value, portrait, professionals_rows,
+                                             reference_names, short_unit, sources_rows)
 from etl.indicators import CATALOG, PROFESSIONS
 
 dash.register_page(__name__, path="/portrait", name="Portrait", order=1, title="Portrait du territoire")
@@ -163,19 +162,13 @@ def build_deck(store, territory_id: str, map_indicator: str = "apl_mg"):
     # 2. professionals
     prof = p["professionals"]
     if prof is not None and not prof.empty:
-        modes = [m for m in ("all", "liberal", "salarie", "autre") if m in set(prof["mode"])]
-        rows = []
-        for pid in PROFESSIONS:
-            d = prof[prof["profession"] == pid].set_index("mode")["count"]
-            dens = entries.get(f"density_{pid}")
-            rows.append([PROFESSION_TITLES[pid], *[fmt_number(d.get(m), 0) if m in d else "0" for m in modes],
-                         fmt_value(dens) if dens else "—"])
+        header, rows = professionals_rows(prof, entries, PROFESSION_TITLES)
         total = int(prof.loc[prof["mode"] == "all", "count"].sum())
         lib = int(prof.loc[prof["mode"] == "liberal", "count"].sum())
         slides.append(_slide(
             store, "professionnels", "Professionnels de santé",
             _graph(professionals_figure(store, prof), "portrait-prof-graph"),
-            _table(["Profession", *[MODE_LABELS[m] for m in modes], "Densité / 10 000 hab."], rows),
+            _table(header, rows),
             message=f"{fmt_number(total, 0)} professionnels des six professions, dont {fmt_number(lib, 0)} libéraux"))
     else:
         slides.append(_slide(store, "professionnels", "Professionnels de santé",
