@@ -110,5 +110,11 @@ def test_png_map_is_the_explorer_map(store):
         assert e["label"] in texts
     assert {e["color"] for e in shown.layer.legend["entries"]} <= {s.get("fillcolor") for s in fig["layout"]["shapes"]}
     assert "contour du territoire" in texts and "Source : DREES" in texts and "CPTS Aunis Sud" in texts
-    assert ("DONNÉES FICTIVES" in texts) == bool(store.any_synthetic)
+    # APL is real (DREES): no "fictitious" badge on it, but the export says the base holds demo data
+    assert "DONNÉES FICTIVES" not in texts
+    assert ("données de démonstration (fictives)" in texts) == bool(store.any_synthetic)
+    demo = presentation_map_figure(store, "aunis-sud", "density_mg")
+    demo_texts = " ".join(a["text"] for a in demo["layout"]["annotations"])
+    assert ("DONNÉES FICTIVES" in demo_texts) == bool(
+        full_view(store, ExplorerState(territory="aunis-sud", choice="density")).layer.legend["synthetic"])
     assert (fig["layout"]["width"], fig["layout"]["height"]) == (1920, 1080)

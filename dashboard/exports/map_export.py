@@ -97,7 +97,7 @@ def presentation_map_figure(store, territory_id: str, indicator_id: str, year: i
     legend = view.layer.legend
     t = view.territory
     ind = CATALOG[view.layer.indicator_id]
-    synthetic = legend.get("synthetic") or store.any_synthetic
+    synthetic = bool(legend.get("synthetic"))     # this map's values come from demo data
     n = len(view.geom)
     where = (f"département {t.departement}, territoire entouré" if extent == "departement" and t.departement
              else f"{n} commune{'s' if n > 1 else ''}")
@@ -126,6 +126,10 @@ def presentation_map_figure(store, territory_id: str, indicator_id: str, year: i
                   "font": {"size": font_size - 4, "color": "#555"}})
     source = f"Source : {legend['source']}" if legend.get("source") else "Source : indisponible"
     foot = f"{source} · Atlas de l'accès aux soins des CPTS"
+    if store.any_synthetic and not legend.get("synthetic"):
+        # every export says when demo data is loaded, without calling this map's real data fictitious
+        foot += (" · Carte établie sur des données réelles ; la base chargée contient aussi des données de "
+                 "démonstration (fictives) pour d'autres indicateurs.")
     notes.append({"text": _wrap(foot, int(width / ((font_size - 6) * 0.6))), "x": 0, "y": -8 * px, "xref": "paper",
                   "yref": "paper", "xanchor": "left", "yanchor": "top", "showarrow": False, "align": "left",
                   "font": {"size": font_size - 6, "color": "#333"}})

@@ -79,11 +79,12 @@ class PortraitPDF(FPDF):
         self.set_font("DejaVu", "", 10)
 
     def footer(self):
-        self.set_y(-13)
+        self.set_y(-16)
         self.set_font("DejaVu", "", 7.5)
         self.set_text_color(90, 90, 90)
         flag = f" · {SYNTHETIC_TEXT}" if self.synthetic else ""
-        self.cell(0, 5, f"{self.footer_note}{flag} · page {self.page_no()}/{{nb}}", align="C")
+        # wraps onto a second line rather than running off the page
+        self.multi_cell(0, 3.6, f"{self.footer_note}{flag} · page {self.page_no()}/{{nb}}", align="C")
         self.set_text_color(0, 0, 0)
 
     # helpers
@@ -170,7 +171,7 @@ def territory_pdf(store, territory_id: str, year: int | None = None, map_indicat
                        if i in entries and entries[i]["available"]]
         figs = {
             "map": (presentation_map_figure(store, t.id, map_indicator, year, width=1600, height=1000,
-                                            font_size=20), 1600, 1000, 1),
+                                            font_size=26), 1600, 1000, 1),
             "sm": (small_multiple_figure(store, t, "all", height=1050, font_size=18), 1600, 1050, 1),
             "cmp": (comparison_figure(store, cmp_entries, names, font_size=16, row_height=120), 1500,
                     120 * len(cmp_entries) + 140, 1),
