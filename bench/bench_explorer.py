@@ -3,13 +3,14 @@
 For each scenario (default: the CPTS de l'Ouest Rhodanien, and the whole département 17 through
 Aunis Sud with extent "département", 462 communes) it measures:
 
-* time to first complete render: from navigation to the map showing every commune (MapLibre has
-  rendered one feature per commune), cold (new browser context, empty cache) and warm;
+* time to first complete render: from navigation to the map showing every commune (Leaflet has
+  drawn one SVG path per commune), cold (new browser context, empty cache) and warm;
 * server time per interaction (Flask, all ``/_dash-update-component`` requests an interaction
   triggers) and round trip seen by the browser, p50 / p95 over N interactions (indicator,
   profession, mode, year changes);
 * bytes sent per interaction (response bodies), against the minimal payload (the new values alone,
-  as a JSON list) and against resending the full figure (what a non-Patch callback would send).
+  as a JSON list) and against resending the map with its polygons (what a callback that redraws
+  the map would send).
 
 Usage::
 
@@ -42,16 +43,9 @@ SCENARIOS = {
     "departement-17": {"territoire": "aunis-sud", "etendue": "departement"},
 }
 
-# JS: number of communes MapLibre has drawn (distinct features of the choropleth's fill layer).
-DRAWN_JS = """() => {
-  const gd = document.querySelector('#explorer-map .js-plotly-plot');
-  if (!gd || !gd._fullLayout || !gd._fullLayout.map || !gd._fullLayout.map._subplot) return -1;
-  const m = gd._fullLayout.map._subplot.map;
-  if (!m.loaded() || !m.isStyleLoaded() || !m.areTilesLoaded()) return -1;
-  const layers = m.getStyle().layers.filter(l => l.type === 'fill' && !/-(fill|line|circle|symbol)$/.test(l.source)).map(l => l.id);
-  if (!layers.length) return 0;
-  return new Set(m.queryRenderedFeatures({layers}).map(f => f.id)).size;
-}"""
+# JS: number of communes Leaflet has drawn (SVG paths with a shape in the communes pane).
+DRAWN_JS = """() => Array.from(document.querySelectorAll('#explorer-map .leaflet-atlas-communes-pane path'))
+  .filter(p => (p.getAttribute('d') || '').length > 4).length"""
 
 
 def _free_port() -> int:
@@ -172,10 +166,11 @@ def minimal_payload_bytes(store, codes, page) -> int:
 
 
 def full_figure_bytes(store, state) -> int:
-    import plotly
-
-    from dashboard.maps.view import full_view
-    return len(json.dumps(full_view(store, state).figure, cls=plotly.utils.PlotlyJSONEncoder))
+    """The map resent whole: polygons (communes, outline) and the colouring."""
+    from dashboard.maps.leaflet_map import communes_geojson, hideout, outline_geojson
+    from dashboard.maps.view import view
+    v = view(store, state)
+    return len(json.dumps([communes_geojson(v.geom), outline_geojson(v.outline), hideout(v.layer)]))
 
 
 def run_scenario(browser, base, timings, store, name, query, n_interactions):
@@ -214,7 +209,7 @@ def run_scenario(browser, base, timings, store, name, query, n_interactions):
         results.append({
             "control": control, "value": value,
             "server_ms": sum(r["ms"] for r in reqs),
-            "main_server_ms": max((r["ms"] for r in reqs if "explorer-map.figure" in r["output"]), default=0.0),
+            "main_server_ms": max((r["ms"] for r in reqs if "explorer-communes.hideout" in r["output"]), default=0.0),
             "requests": len(reqs), "bytes": sum(r["bytes"] for r in reqs),
             "title_ms": t_title * 1000,
             "minimal_bytes": minimal_payload_bytes(store, list(geom.codes), page),

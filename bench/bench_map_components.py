@@ -31,8 +31,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_explorer import CHROMIUM, CHROMIUM_ARGS, DRAWN_JS, _free_port  # noqa: E402
+from bench.bench_explorer import CHROMIUM, CHROMIUM_ARGS, _free_port  # noqa: E402
 
+# Distinct communes MapLibre has rendered in the choropleth's fill layer (-1 while it is loading).
+PLOTLY_DRAWN_JS = """() => {
+  const gd = document.querySelector('#explorer-map .js-plotly-plot');
+  if (!gd || !gd._fullLayout || !gd._fullLayout.map || !gd._fullLayout.map._subplot) return -1;
+  const m = gd._fullLayout.map._subplot.map;
+  if (!m.loaded() || !m.isStyleLoaded() || !m.areTilesLoaded()) return -1;
+  const layers = m.getStyle().layers.filter(l => l.type === 'fill' && !/-(fill|line|circle|symbol)$/.test(l.source)).map(l => l.id);
+  if (!layers.length) return 0;
+  return new Set(m.queryRenderedFeatures({layers}).map(f => f.id)).size;
+}"""
 LEAFLET_DRAWN_JS = "() => document.querySelectorAll('#map path.leaflet-interactive').length"
 LEAFLET_STYLE_JS = """window.atlasBench = {
   style: function (feature, context) {
@@ -115,7 +125,7 @@ def main(argv=None) -> int:
     from etl.store import Store
     store = Store(args.data_dir or Settings.from_env().data_dir)
     geom = area_geometry(store, departement=args.departement)
-    candidates = {"plotly-map": (lambda: plotly_app(geom), DRAWN_JS)}
+    candidates = {"plotly-map": (lambda: plotly_app(geom), PLOTLY_DRAWN_JS)}
     try:
         import dash_leaflet  # noqa: F401
         tmp_assets = Path(tempfile.mkdtemp(prefix="bench-leaflet-"))

@@ -15,7 +15,7 @@ from dashboard.components.perimeter_note import perimeter_note
 from dashboard.components.territory_panel import territory_panel
 from dashboard.components.territory_selector import territory_options
 from dashboard.maps import cache
-from dashboard.maps.choropleth import TRACE_COMMUNES, TRACE_OUTLINE, map_figure, map_layer, recolor_patch
+from dashboard.maps.choropleth import TRACE_COMMUNES, TRACE_OUTLINE, map_figure, map_layer
 from dashboard.maps.comparison import comparison_figure
 from dashboard.maps.geometry import area_geometry
 from dashboard.maps.state import ExplorerState
@@ -78,17 +78,40 @@ def test_legend_spec_and_component(tiny_store):
     assert not secret["available"] and "indisponible" in text_of(map_legend(secret))
 
 
-def test_recolour_patch_sends_values_not_polygons(tiny_store):
+def test_explorer_map_one_feature_per_commune_and_recolour_without_polygons(tiny_store):
+    """The Leaflet map: one polygon per commune with its code and name; a recolour (hideout) carries
+    per commune its class and hover texts, the class colours, and no geometry."""
+    from dashboard.maps.classes import NO_DATA_COLOR, SECRET_COLOR
+    from dashboard.maps.leaflet_map import commune_map, communes_geojson, hideout
     geom = area_geometry(tiny_store, codes=["01001", "01002"])
     layer = map_layer(tiny_store, "apl_mg_65", geom.codes, 2023)
-    ops = recolor_patch(layer).to_plotly_json()["operations"]
-    paths = {tuple(op["location"]) for op in ops}
-    assert ("data", TRACE_COMMUNES, "z") in paths and ("data", TRACE_COMMUNES, "customdata") in paths
-    assert not any("geojson" in p or "locations" in p for p in paths)
-    z = next(op["params"]["value"] for op in ops if tuple(op["location"]) == ("data", 0, "z"))
-    assert z == [3, 2]      # APL < 65 ans 2023: Alpha 2.6, Beta 1.6
-    size = len(json.dumps(recolor_patch(layer).to_plotly_json(), cls=plotly.utils.PlotlyJSONEncoder))
-    assert size < len(json.dumps(map_figure(geom, layer), cls=plotly.utils.PlotlyJSONEncoder))
+    data = communes_geojson(geom)
+    assert [f["id"] for f in data["features"]] == ["01001", "01002"]
+    assert [f["properties"]["nom"] for f in data["features"]] == ["Alpha", "Beta"]
+    h = hideout(layer)
+    assert {c: v[0] for c, v in h["v"].items()} == {"01001": 3, "01002": 2}   # APL < 65 2023: 2.6, 1.6
+    assert h["v"]["01001"][1] == "2,60"
+    assert h["colors"][:2] == [NO_DATA_COLOR, SECRET_COLOR] and len(h["colors"]) == 2 + layer.classification.n
+    assert "%{customdata[0]}" in h["tpl"] and "<extra>" not in h["tpl"]
+    assert "coordinates" not in json.dumps(h) and "geometry" not in json.dumps(h)
+    m = commune_map("t", geom, layer).to_plotly_json()
+    panes = [c.to_plotly_json()["props"] for c in m["props"]["children"]]
+    assert [p["name"] for p in panes] == ["atlas-communes", "atlas-outline", "atlas-points"]
+    assert m["props"]["bounds"] == [[geom.bounds[1], geom.bounds[0]], [geom.bounds[3], geom.bounds[2]]]
+
+
+def test_outline_and_points_geojson(tiny_store):
+    import pandas as pd
+    from dashboard.maps.geometry import territory_outline
+    from dashboard.maps.leaflet_map import outline_geojson, points_geojson
+    out = outline_geojson(territory_outline(tiny_store, ["01001", "01002"]))
+    lines = out["features"][0]["geometry"]["coordinates"]
+    assert lines and all(len(line) > 3 and line[0] == line[-1] for line in lines)   # closed rings
+    assert outline_geojson(None)["features"] == []
+    pts = pd.DataFrame({"lon": [4.1, 4.2], "lat": [45.1, 45.2], "profession": ["mg", "msp"], "label": ["a", "b"]})
+    feats = points_geojson(pts, True)["features"]
+    assert len(feats) == 2 and feats[0]["properties"]["color"] != feats[1]["properties"]["color"]
+    assert points_geojson(pts, False)["features"] == []
 
 
 def test_full_view_outlines_the_territory_in_its_departement(tiny_store):

@@ -1,12 +1,13 @@
-"""The commune choropleth: a Plotly ``choroplethmap`` (MapLibre) figure on a blank style.
+"""The commune colouring of a view (:class:`MapLayer`: classes, hover texts, legend), shared by the
+explorer's Leaflet map (:mod:`dashboard.maps.leaflet_map`) and the exported maps, and the Plotly
+``choroplethmap`` figure of the exports (PNG/PDF through kaleido, portrait page).
 
 * No tile server, no glyphs, no sprites: style ``white-bg``, no text layers, circle markers only,
   so the map is readable offline and no request leaves the app's server.
 * Discrete classes: z holds class codes (0 no data, 1 secret, 2 + k class k) on a stepped
-  colorscale; the legend is HTML (:mod:`dashboard.components.map_legend`) built from
-  :attr:`MapLayer.legend`, never the Plotly colorbar.
-* Fixed trace order, so a :class:`dash.Patch` can recolour the map without resending polygons:
-  ``data[0]`` communes, ``data[1]`` territory outline, ``data[2]`` practice locations.
+  colorscale; the legend is built from :attr:`MapLayer.legend` (HTML on the page, drawn into the
+  figure for exports), never the Plotly colorbar.
+* Fixed trace order: ``data[0]`` communes, ``data[1]`` practice locations, ``data[2]`` territory outline.
 
 Figures are plain dicts (no ``go.Figure`` validation of the GeoJSON: it costs more than it checks).
 """
@@ -15,7 +16,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-import dash
 import pandas as pd
 
 from .classes import (NO_DATA_COLOR, NO_DATA_LABEL, SECRET_COLOR, SECRET_LABEL, Z_FIRST_CLASS, Z_NO_DATA,
@@ -29,9 +29,6 @@ from . import cache
 
 TRACE_COMMUNES, TRACE_POINTS, TRACE_OUTLINE = 0, 1, 2
 UID_COMMUNES, UID_POINTS, UID_OUTLINE = "atlas-communes", "atlas-points", "atlas-outline"
-# Fixed uids give fixed MapLibre layer ids. Plotly stacks an initially empty scattermap under the
-# choropleth; the page raises these layers after each redraw (MapLibre moveLayer, in the browser):
-RAISE_LAYERS = [f"plotly-trace-layer-{UID_POINTS}-circle", f"plotly-trace-layer-{UID_OUTLINE}-line"]
 OUTLINE_COLOR = "#1b1b1b"
 DEFAULT_HEIGHT = 600
 
@@ -151,7 +148,7 @@ def _points_trace(points: pd.DataFrame | None, visible: bool) -> dict:
 def map_figure(geometry: AreaGeometry, layer: MapLayer, *, outline: tuple[list, list] | None = None,
                points: pd.DataFrame | None = None, show_points: bool = False, uirevision: str | None = None,
                height: int = DEFAULT_HEIGHT, width_hint: int = 700) -> dict:
-    """The full figure (polygons included): send it once per territory and extent.
+    """The full Plotly figure (polygons included) of a view.
 
     ``layer.codes`` must follow ``geometry.codes`` (build the layer with ``geometry.codes``)."""
     lons, lats = outline or ([], [])
@@ -176,28 +173,3 @@ def map_figure(geometry: AreaGeometry, layer: MapLayer, *, outline: tuple[list, 
             "meta": {"indicator": layer.indicator_id, "year": layer.year, "n_communes": len(geometry)},
         },
     }
-
-
-def recolor_patch(layer: MapLayer, patch: dash.Patch | None = None) -> dash.Patch:
-    """Only what changes with indicator, profession or year: class codes, hover data, colorscale."""
-    p = patch if patch is not None else dash.Patch()
-    t = p["data"][TRACE_COMMUNES]
-    t["z"] = layer.z
-    t["customdata"] = layer.customdata
-    t["hovertemplate"] = layer.hovertemplate
-    t["colorscale"] = layer.colorscale
-    t["zmin"] = layer.zmin
-    t["zmax"] = layer.zmax
-    p["layout"]["meta"]["indicator"] = layer.indicator_id
-    p["layout"]["meta"]["year"] = layer.year
-    return p
-
-
-def points_patch(points: pd.DataFrame | None, visible: bool, patch: dash.Patch | None = None) -> dash.Patch:
-    p = patch if patch is not None else dash.Patch()
-    t = _points_trace(points, visible)
-    # field by field: replacing the whole trace would give it new MapLibre layers, under the communes
-    for k in ("lon", "lat", "text"):
-        p["data"][TRACE_POINTS][k] = t[k]
-    p["data"][TRACE_POINTS]["marker"]["color"] = t["marker"]["color"]
-    return p

@@ -6,8 +6,9 @@ Reuse::
 
     from dashboard.maps.state import ExplorerState
     from dashboard.maps.view import full_view
-    v = full_view(store, ExplorerState(territory="aunis-sud", choice="apl_mg"))
-    dcc.Graph(figure=v.figure)          # v.layer.legend -> components.map_legend.map_legend
+    v = view(store, ExplorerState(territory="aunis-sud", choice="apl_mg"))   # the explorer (Leaflet)
+    v = full_view(store, ...)    # + v.figure, the Plotly figure of the exports
+    # v.layer.legend -> components.map_legend.map_legend
 """
 from __future__ import annotations
 
@@ -25,7 +26,9 @@ class View:
     territory: object          # etl.store.Territory
     geom: AreaGeometry
     layer: MapLayer
-    figure: dict
+    outline: tuple[list, list] | None = None
+    points: object = None      # pandas.DataFrame of practice locations, or None
+    figure: dict | None = None  # the Plotly figure (exports), built by full_view only
 
 
 def area_for(store, territory, extent: str = "territoire") -> AreaGeometry:
@@ -49,11 +52,18 @@ def points_for(store, state: ExplorerState, geom: AreaGeometry):
     return locations(store, geom.codes, state.profession)
 
 
-def full_view(store, state: ExplorerState, height: int = DEFAULT_HEIGHT) -> View:
+def view(store, state: ExplorerState) -> View:
+    """The data of a view: area, colouring layer, territory outline and points (no figure)."""
     territory = cache.territory(store, state.territory)
     geom = area_for(store, territory, state.extent)
     layer = map_layer(store, state.indicator_id, geom.codes, state.year)
     outline = territory_outline(store, territory.codes) if territory.codes else None
-    fig = map_figure(geom, layer, outline=outline, points=points_for(store, state, geom),
-                     show_points=state.locations, uirevision=f"{territory.id}|{state.extent}", height=height)
-    return View(territory, geom, layer, fig)
+    return View(territory, geom, layer, outline, points_for(store, state, geom))
+
+
+def full_view(store, state: ExplorerState, height: int = DEFAULT_HEIGHT) -> View:
+    """:func:`view` plus the Plotly figure of the map (used by the PNG/PDF exports)."""
+    v = view(store, state)
+    v.figure = map_figure(v.geom, v.layer, outline=v.outline, points=v.points, show_points=state.locations,
+                          uirevision=f"{v.territory.id}|{state.extent}", height=height)
+    return v

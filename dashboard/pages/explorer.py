@@ -1,14 +1,14 @@
 """Map explorer (path "/"): a territory's communes coloured by an indicator, with references.
 
-State lives in the URL (see ``dashboard.maps.state``). Speed: the first view comes with the page
-layout (one request); afterwards the polygons are sent once per territory and extent, and changing
-indicator, profession, mode, year or the locations layer sends a ``dash.Patch`` with the new class
-codes, hover texts and colours only. The URL is updated in the browser (history.pushState, no
-server round trip); the back button restores the controls (``assets/explorer_history.js``).
+State lives in the URL (see ``dashboard.maps.state``). The map is Leaflet (dash-leaflet, chosen by
+measurement: ``dashboard.maps.leaflet_map``). Speed: the first view comes with the page layout (one
+request); afterwards the polygons are sent once per territory and extent, and changing indicator,
+profession, mode or year sends only the communes layer's ``hideout`` (class codes, hover texts,
+colours), coloured in the browser (``assets/explorer_map.js``). The URL is updated in the browser
+(history.pushState, no server round trip); the back button restores the controls
+(``assets/explorer_history.js``).
 """
 from __future__ import annotations
-
-import json
 
 import dash
 import dash_bootstrap_components as dbc
@@ -22,11 +22,13 @@ from dashboard.components.map_legend import map_legend
 from dashboard.components.territory_panel import territory_panel
 from dashboard.components.territory_selector import default_territory, territory_selector
 from dashboard.data import get_store
-from dashboard.maps.choropleth import RAISE_LAYERS, map_layer, points_patch, recolor_patch
+from dashboard.maps.choropleth import map_layer
 from dashboard.maps.formatting import fmt_int
 from dashboard.maps.geometry import AreaGeometry
 from dashboard.maps.locations import locations_available
-from dashboard.maps.view import area_for, full_view, points_for
+from dashboard.maps.leaflet_map import (commune_map, communes_geojson, hideout, ids, outline_geojson, points_geojson,
+                                        viewport)
+from dashboard.maps.view import area_for, points_for, view
 from dashboard.maps.state import DENSITY, EXTENTS, MODES, ExplorerState, parse_state, professions_for
 from etl.errors import AtlasError
 from dashboard.maps import cache
@@ -35,11 +37,8 @@ dash.register_page(__name__, path="/", name="Carte", title="Carte des communes �
                    order=0)
 
 P = "explorer"
-MAP_ID = f"{P}-map"
+MAP = ids(P)                 # explorer-map, explorer-communes, explorer-outline, explorer-points
 MAP_HEIGHT = 620
-GRAPH_CONFIG = {"displaylogo": False, "scrollZoom": True,
-                "modeBarButtonsToRemove": ["select2d", "lasso2d"],
-                "toImageButtonOptions": {"format": "png", "filename": "atlas-carte", "scale": 2}}
 
 
 # -- page pieces -------------------------------------------------------------------------------------
@@ -87,13 +86,12 @@ def layout(**query):
     if not ids:
         return html.Div("Aucun territoire dans les données chargées.", className="alert alert-warning")
     state = parse_state(query, ids, default_territory(store))
-    v = full_view(store, state, height=MAP_HEIGHT)
+    v = view(store, state)
     state = state.with_(year=v.layer.year)
     has_locations = locations_available(store)
     return html.Div([
         dcc.Store(id=f"{P}-view", data=_view_key(state)),
         dcc.Store(id=f"{P}-url"),
-        dcc.Store(id=f"{P}-layer-order"),
         dbc.Row([
             dbc.Col([
                 territory_selector(store, state.territory, id=f"{P}-territory"),
@@ -114,8 +112,9 @@ def layout(**query):
                 html.Div(_title(store, v.territory, v.layer, state.extent, v.geom), id=f"{P}-title",
                          className="mb-1"),
                 html.Div(_status(store, v.territory, state.extent, v.geom), id=f"{P}-status"),
-                dcc.Graph(id=MAP_ID, figure=v.figure, config=GRAPH_CONFIG, style={"height": f"{MAP_HEIGHT}px"},
-                          className="explorer-map border rounded"),
+                html.Div(commune_map(P, v.geom, v.layer, outline=v.outline, points=v.points,
+                                     show_points=state.locations, height=MAP_HEIGHT),
+                         className="explorer-map border rounded", id=f"{P}-map-frame"),
                 html.Div([html.Span("Exporter : ", className="small text-muted me-1"),
                           export_buttons(P, context=_export_context(_view_key(state)))],
                          className="mt-2", id=f"{P}-exports"),
@@ -155,9 +154,13 @@ CONTROL_INPUTS = [Input(f"{P}-{name}", "value")
                   for name in ("territory", "indicator", "profession", "mode", "year", "extent", "locations")]
 
 @callback(
-    Output(MAP_ID, "figure"),
+    Output(MAP["communes"], "data"),
+    Output(MAP["communes"], "hideout"),
+    Output(MAP["outline"], "data"),
+    Output(MAP["points"], "data"),
+    Output(MAP["map"], "viewport"),
     Output(f"{P}-view", "data"),
-    Output(MAP_ID, "clickData"),
+    Output(MAP["communes"], "clickData"),
     Output(f"{P}-title", "children"),
     Output(f"{P}-status", "children"),
     Output(f"{P}-legend", "children"),
@@ -194,22 +197,25 @@ def update_view(territory_id, choice, profession, mode, year, extent, show_locat
     territory = cache.territory(store, territory_id)
     geometry_changed = (shown.get("territory"), shown.get("extent")) != (state.territory, state.extent)
     geom = area_for(store, territory, state.extent)
+    points_changed = (state.locations, state.profession) != (shown.get("locations"), shown.get("profession")) \
+        and (state.locations or shown.get("locations"))
     if geometry_changed:
-        v = full_view(store, state)
-        layer, figure, click = v.layer, v.figure, None
+        v = view(store, state)
+        layer = v.layer
+        geometry = (communes_geojson(v.geom), outline_geojson(v.outline), points_geojson(v.points, state.locations),
+                    viewport(v.geom.bounds), None)
     else:
+        # polygons stay in the browser: only the new colours and hover texts (hideout) go
         layer = map_layer(store, ind_id, geom.codes, state.year)
-        patch = recolor_patch(layer)
-        if (state.locations, state.profession) != (shown.get("locations"), shown.get("profession")) \
-                and (state.locations or shown.get("locations")):
-            points_patch(points_for(store, state, geom), state.locations, patch)
-        figure, click = patch, no_update
+        points = points_geojson(points_for(store, state, geom), state.locations) if points_changed else no_update
+        geometry = (no_update, no_update, points, no_update, no_update)
+    communes_data, outline_data, points_data, map_viewport, click = geometry
     state = state.with_(year=layer.year)
     choice_changed = (choice, mode) != (shown.get("choice"), shown.get("mode"))
     indicator_changed = ind_id != shown.get("indicator")
     has_loc = locations_available(store)
     return (
-        figure, _view_key(state), click,
+        communes_data, hideout(layer), outline_data, points_data, map_viewport, _view_key(state), click,
         _title(store, territory, layer, state.extent, geom),
         _status(store, territory, state.extent, geom) if geometry_changed else no_update,
         map_legend(layer.legend),
@@ -227,18 +233,18 @@ def update_view(territory_id, choice, profession, mode, year, extent, show_locat
 
 @callback(
     Output(f"{P}-commune-panel", "children"),
-    Input(MAP_ID, "clickData"),
+    Input(MAP["communes"], "clickData"),
     Input(f"{P}-view", "data"),
     prevent_initial_call=True,
 )
 def show_commune(click, shown):
     trig = dash.ctx.triggered_id
-    if not click or not click.get("points"):
-        if trig == MAP_ID:
+    if not click:
+        if trig == MAP["communes"]:
             return commune_panel_placeholder()
         raise PreventUpdate
-    point = click["points"][0]
-    code = point.get("location")
+    # dash-leaflet's clickData is the clicked GeoJSON feature
+    code = click.get("id") or (click.get("properties") or {}).get("code")
     if not code or not shown:
         raise PreventUpdate
     store = get_store()
@@ -287,30 +293,4 @@ clientside_callback(
     """,
     Output(f"{P}-url", "data"),
     *CONTROL_INPUTS,
-)
-
-
-# Points and the territory outline above the communes, after every redraw (in the browser).
-clientside_callback(
-    """
-    function(fig) {
-        const layers = %s;
-        const attach = function (tries) {
-            const gd = document.querySelector('#explorer-map .js-plotly-plot');
-            const m = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot
-                      && gd._fullLayout.map._subplot.map;
-            if (!m) { if (tries > 0) { setTimeout(function () { attach(tries - 1); }, 100); } return; }
-            const raise = function () {
-                const mm = gd._fullLayout.map && gd._fullLayout.map._subplot && gd._fullLayout.map._subplot.map;
-                if (mm) { layers.forEach(function (id) { if (mm.getLayer(id)) { mm.moveLayer(id); } }); }
-            };
-            if (!gd.__atlasRaise) { gd.__atlasRaise = true; gd.on('plotly_afterplot', raise); }
-            raise();
-        };
-        attach(100);
-        return window.dash_clientside.no_update;
-    }
-    """ % json.dumps(RAISE_LAYERS),
-    Output(f"{P}-layer-order", "data"),
-    Input(MAP_ID, "figure"),
 )

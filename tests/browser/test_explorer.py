@@ -1,8 +1,8 @@
 """Map explorer in headless Chromium, on the mirror data (with demo data): what a person sees.
 
 For each of the five CPTS: open the page by URL, switch indicator, profession and mode with the
-controls, check the title and the legend change, count the communes MapLibre actually drew, hover
-and click a commune. Plus: URL state and the back button, the whole département 17, the practice
+controls, check the title and the legend change, count the communes Leaflet actually drew (SVG
+paths), hover and click a commune. Plus: URL state and the back button, the whole département 17, the practice
 locations layer, and that a recolour sends values, not polygons. The ``page`` fixture fails a
 test on any request leaving localhost and on any console error. Screenshots go to artifacts_dir.
 """
@@ -21,23 +21,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.integration]
 TERRITORIES = ["ouest-rhodanien", "aunis-sud", "entre-loire-et-sucs", "atlantique-nord-loire", "venissieux"]
 APL_UNIT_WORDS = "consultations/visites accessibles"
 
-# Distinct communes MapLibre has rendered in the choropleth's fill layer (-1 while it is loading).
-DRAWN_JS = """() => {
-  const gd = document.querySelector('#explorer-map .js-plotly-plot');
-  if (!gd || !gd._fullLayout || !gd._fullLayout.map || !gd._fullLayout.map._subplot) return -1;
-  const m = gd._fullLayout.map._subplot.map;
-  if (!m.loaded() || !m.isStyleLoaded() || !m.areTilesLoaded()) return -1;
-  const layers = m.getStyle().layers.filter(l => l.type === 'fill' && !/-(fill|line|circle|symbol)$/.test(l.source)).map(l => l.id);
-  if (!layers.length) return 0;
-  return new Set(m.queryRenderedFeatures({layers}).map(f => f.id)).size;
-}"""
-PROJECT_JS = """([lon, lat]) => {
-  const gd = document.querySelector('#explorer-map .js-plotly-plot');
-  const m = gd._fullLayout.map._subplot.map;
-  const p = m.project([lon, lat]);
-  const r = m.getContainer().getBoundingClientRect();
-  return {x: r.left + p.x, y: r.top + p.y};
-}"""
+# Communes Leaflet has drawn: SVG paths with a shape in the communes pane (dashboard/maps/leaflet_map.py).
+DRAWN_JS = """() => Array.from(document.querySelectorAll('#explorer-map .leaflet-atlas-communes-pane path'))
+  .filter(p => (p.getAttribute('d') || '').length > 4).length"""
+POINTS_JS = "() => document.querySelectorAll('#explorer-map .leaflet-atlas-points-pane path').length"
 
 
 def drawn(page) -> int:
@@ -53,7 +40,7 @@ def wait_drawn(page, expected: int) -> None:
 
 def open_explorer(page, base: str, **query) -> None:
     page.goto(f"{base}/?{urlencode(query)}")
-    page.wait_for_selector("#explorer-map .maplibregl-canvas")
+    page.wait_for_selector("#explorer-map .leaflet-atlas-communes-pane", state="attached")   # a pane has no size
 
 
 def title(page) -> str:
@@ -89,8 +76,8 @@ def biggest_commune(store, codes):
     return c.sort_values("population", ascending=False).iloc[0]
 
 
-def point_on(page, commune):
-    return page.evaluate(PROJECT_JS, [float(commune.lon), float(commune.lat)])
+def commune_path(code: str) -> str:
+    return f"#explorer-map path.commune-{code}"
 
 
 @pytest.mark.parametrize("tid", TERRITORIES)
@@ -137,12 +124,11 @@ def test_territory_view(page, live_server, store, artifacts_dir, tid):
 
     # click the most populous commune: the commune panel, next to the territory and the references
     c = biggest_commune(store, t.codes)
-    p = point_on(page, c)
-    page.mouse.move(p["x"], p["y"])
-    page.wait_for_selector("#explorer-map .hoverlayer .hovertext", timeout=10_000)
-    hover = page.locator("#explorer-map .hoverlayer").text_content()
-    assert c.nom in hover and "pour 10 000 habitants" in hover
-    page.mouse.click(p["x"], p["y"])
+    page.dispatch_event(commune_path(c.name), "mouseover")
+    page.wait_for_selector(".leaflet-tooltip.atlas-tooltip", timeout=10_000)
+    hover = page.inner_text(".leaflet-tooltip.atlas-tooltip")
+    assert c.nom in hover and "pour 10 000 habitants" in hover and "libéraux" in hover.lower()
+    page.dispatch_event(commune_path(c.name), "click")
     page.wait_for_selector("#explorer-commune-panel .commune-panel")
     panel = page.inner_text("#explorer-commune-panel")
     assert c.nom in panel and "France" in panel and "Département" in panel
@@ -175,7 +161,7 @@ def test_url_state_and_back_button(page, live_server, store, artifacts_dir):
     shared = page.url
     other = page.context.new_page()
     other.goto(shared)
-    other.wait_for_selector("#explorer-map .maplibregl-canvas")
+    other.wait_for_selector("#explorer-map .leaflet-atlas-communes-pane", state="attached")
     assert other.inner_text("#explorer-title-text") == title(page)
     other.close()
 
@@ -184,8 +170,8 @@ def test_departement_17_with_the_territory_outlined(page, live_server, store, ar
     open_explorer(page, live_server, territoire="aunis-sud", etendue="departement")
     wait_drawn(page, 462)
     assert "462 communes du département Charente-Maritime" in page.inner_text("#explorer-subtitle")
-    n_outline = page.evaluate("() => document.querySelector('#explorer-map .js-plotly-plot').data[2].lon.length")
-    assert n_outline > 10
+    outline = page.get_attribute("#explorer-map .leaflet-atlas-outline-pane path", "d")
+    assert outline and len(outline) > 100               # the territory's boundary, drawn above the communes
     page.screenshot(path=str(artifacts_dir / "explorer-departement-17.png"), full_page=True)
 
 
@@ -197,11 +183,11 @@ def test_recolour_sends_values_not_polygons(page, live_server, store):
     change(page, "explorer-indicator", "sans_mt_17")
     page.wait_for_load_state("networkidle")
     bodies = [r.body() for r in responses if r.status == 200]
-    assert bodies and all(b"geojson" not in b for b in bodies)
+    assert bodies and all(b"coordinates" not in b for b in bodies)
     assert sum(len(b) for b in bodies) < 20_000
-    main = next(json.loads(b) for b in bodies if b"explorer-map" in b)
-    fig = main["response"]["explorer-map"]["figure"]
-    assert fig["__dash_patch_update"] == "__dash_patch_update"
+    main = next(json.loads(b) for b in bodies if b"explorer-communes" in b)
+    sent = main["response"]["explorer-communes"]
+    assert set(sent) == {"hideout"} and len(sent["hideout"]["v"]) == len(store.territory("ouest-rhodanien").codes)
 
 
 def test_locations_layer_toggles_without_leaving_localhost(page, live_server, store, artifacts_dir):
@@ -210,16 +196,14 @@ def test_locations_layer_toggles_without_leaving_localhost(page, live_server, st
     switch = page.locator("#explorer-locations")
     if switch.is_disabled():
         pytest.skip("no locations.parquet in this build")
-    n_points = "() => document.querySelector('#explorer-map .js-plotly-plot').data[1].lon.length"
-    assert page.evaluate(n_points) == 0
+    assert page.evaluate(POINTS_JS) == 0
     switch.check(force=True)
-    page.wait_for_function(f"() => ({n_points})() > 0")
+    page.wait_for_function(f"() => ({POINTS_JS})() > 0")
     assert "lieux d'exercice : infirmiers" in page.inner_text("#explorer-points-legend")
     page.wait_for_function("() => location.search.includes('lieux=1')")
-    page.wait_for_timeout(500)       # let MapLibre draw the points (no sprite, no glyph request)
     page.screenshot(path=str(artifacts_dir / "explorer-locations.png"), full_page=True)
     switch.uncheck(force=True)
-    page.wait_for_function(f"() => ({n_points})() === 0")
+    page.wait_for_function(f"() => ({POINTS_JS})() === 0")
 
 
 def test_exports_follow_the_view_shown(page, live_server, store, artifacts_dir):
