@@ -16,7 +16,7 @@ from dashboard.components.territory_panel import territory_panel
 from dashboard.components.territory_selector import territory_options
 from dashboard.maps import cache
 from dashboard.maps.choropleth import TRACE_COMMUNES, TRACE_OUTLINE, map_figure, map_layer
-from dashboard.maps.comparison import comparison_figure
+from dashboard.maps.comparison import comparison_bars, comparison_chart
 from dashboard.maps.geometry import area_geometry
 from dashboard.maps.state import ExplorerState
 from dashboard.maps.view import full_view
@@ -145,5 +145,10 @@ def test_panels_and_selector(tiny_store):
 
 
 def test_comparison_chart_numbers_in_french():
-    fig = comparison_figure(CATALOG["apl_mg"], [("commune", "Beta", 2.2), ("france", "France", None)])
-    assert fig["data"][0]["text"] == ["pas de donnée", "2,20"] and fig["layout"]["separators"] == ", "
+    rows = [("commune", "Beta", 2.2), ("territoire", "Territoire", 4.4), ("france", "France", None)]
+    bars = comparison_bars(CATALOG["apl_mg"], rows)
+    assert [b["text"] for b in bars] == ["2,20", "4,40", "pas de donnée"]
+    assert [b["width"] for b in bars] == [50.0, 100.0, 0.0]           # from zero, the largest is full width
+    chart = comparison_chart(CATALOG["apl_mg"], rows)
+    assert "Beta : 2,20" in chart.to_plotly_json()["props"]["aria-label"]
+    assert "pas de donnée" in text_of(chart)

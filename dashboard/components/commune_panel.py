@@ -5,9 +5,9 @@ Reuse: ``commune_panel(store, code, indicator_id, year, territory)``; ``commune_
 """
 from __future__ import annotations
 
-from dash import dcc, html
+from dash import html
 
-from dashboard.maps.comparison import comparison_figure
+from dashboard.maps.comparison import comparison_chart
 from dashboard.maps.formatting import fmt_detail, fmt_int, fmt_value
 
 from .territory_panel import SECRET_TEXT, level_names
@@ -54,8 +54,6 @@ def commune_panel(store, code: str, indicator_id: str, year: int | None, territo
         html.Div(val, className="fs-6 fw-bold commune-value"),
         html.Div(detail, className="small text-muted") if detail else None,
         html.Table(html.Tbody(trs), className="table table-sm small mb-1 commune-figures"),
-        dcc.Graph(figure=comparison_figure(ind, [(k, lab, v) for k, lab, v in rows]),
-                  config={"staticPlot": True, "displayModeBar": False}, className="commune-chart",
-                  style={"height": "190px"}),
+        comparison_chart(ind, [(k, lab, v) for k, lab, v in rows], className="commune-chart"),
         html.Div(f"Source : {e['source']}" if e.get("source") else "", className="small text-muted"),
     ], className="commune-panel")
