@@ -13,15 +13,16 @@ from pathlib import PurePath
 
 import dash
 import dash_bootstrap_components as dbc
-import plotly.graph_objects as go
+import dash_leaflet as dl
 import yaml
-from dash import Input, Output, Patch, State, callback, ctx, dcc, html, no_update
+from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from flask import current_app
 
 from dashboard.data import get_store
 from dashboard.exports.territory_file import parse_uploaded_territory
-from dashboard.exports.figures import FONT, commune_geometry, geojson, view_for
 from dashboard.exports.portrait_data import fmt_number
+from dashboard.maps.geometry import area_geometry
+from dashboard.maps.leaflet_map import leaflet_bounds, viewport
 from etl.errors import InputError
 from etl.user_territories import ID_PATTERN, UserTerritory, save_user_territory, slugify
 
@@ -29,6 +30,12 @@ dash.register_page(__name__, path="/editeur", name="Éditeur", order=2, title="�
 
 SELECTED_COLOR = "#0b3d91"
 OTHER_COLOR = "#e8ecf2"
+# The map is Leaflet like the explorer's (dashboard/maps/leaflet_map.py): the communes of the chosen
+# départements are sent once; a click or an import sends only the selection (``hideout``), coloured
+# in the browser by assets/editor_map.js.
+
+
+_EMPTY = {"type": "FeatureCollection", "features": []}
 
 
 def _max_upload() -> int:
@@ -111,8 +118,15 @@ def layout(territoire: str | None = None, departement: str | None = None, **_que
                 html.Div(id="editor-save-result", className="mt-2"),
             ], md=4),
             dbc.Col([
-                dcc.Graph(id="editor-map", config={"displaylogo": False, "scrollZoom": True},
-                          style={"height": "72vh"}),
+                html.Div(id="editor-map-hint", className="text-muted small mb-1"),
+                dl.Map(id="editor-map", bounds=leaflet_bounds(None), zoomSnap=0.25, zoomDelta=0.5,
+                       attributionControl=False, trackViewport=False, className="atlas-leaflet-map",
+                       style={"height": "72vh", "width": "100%", "background": "#ffffff"},
+                       children=[dl.Pane(dl.GeoJSON(id="editor-communes", data=_EMPTY, hideout={"sel": {}},
+                                                    style={"variable": "atlasEditor.style"},
+                                                    hoverStyle={"variable": "atlasEditor.hoverStyle"},
+                                                    onEachFeature={"variable": "atlasEditor.bindTooltip"}),
+                                         name="atlas-editor", style={"zIndex": 400})]),
                 html.Details([html.Summary("Communes sélectionnées"),
                               html.Div(id="editor-list", className="small atlas-editor-list")]),
             ], md=8),
@@ -139,11 +153,14 @@ def _problem_list(exc: InputError) -> html.Div:
 @callback(Output("editor-codes", "data"), Output("editor-upload-report", "children"),
           Output("editor-departements", "value"), Output("editor-name", "value"),
           Input("editor-load-territory", "n_clicks"), Input("editor-load-epci", "n_clicks"),
-          Input("editor-empty", "n_clicks"), Input("editor-map", "clickData"), Input("editor-upload", "contents"),
-          State("editor-start-territory", "value"), State("editor-start-epci", "value"),
-          State("editor-upload", "filename"), State("editor-codes", "data"), State("editor-departements", "value"),
+          Input("editor-empty", "n_clicks"), Input("editor-communes", "n_clicks"), Input("editor-upload", "contents"),
+          State("editor-communes", "clickData"), State("editor-start-territory", "value"),
+          State("editor-start-epci", "value"), State("editor-upload", "filename"), State("editor-codes", "data"),
+          State("editor-departements", "value"),
           prevent_initial_call=True)
-def _edit(_t, _e, _empty, click, contents, start_tid, start_epci, filename, codes, area):
+def _edit(_t, _e, _empty, _clicks, contents, click, start_tid, start_epci, filename, codes, area):
+    # the map's n_clicks is the trigger: clicking the same commune twice (add, then remove) leaves
+    # clickData unchanged
     store = get_store()
     trig = ctx.triggered_id
     codes = list(codes or [])
@@ -171,11 +188,8 @@ def _edit(_t, _e, _empty, click, contents, start_tid, start_epci, filename, code
     elif trig == "editor-empty":
         codes = []
         report = None
-    elif trig == "editor-map" and click:
-        pt = (click.get("points") or [{}])[0]
-        code = pt.get("location") or pt.get("customdata")
-        if isinstance(code, list):
-            code = code[0]
+    elif trig == "editor-communes" and click:
+        code = click.get("id") or (click.get("properties") or {}).get("code")   # the clicked GeoJSON feature
         if code in store.valid_codes:
             codes = [c for c in codes if c != code] if code in codes else sorted(codes + [code])
     elif trig == "editor-upload" and contents:
@@ -200,31 +214,24 @@ def _edit(_t, _e, _empty, click, contents, start_tid, start_epci, filename, code
     return codes, report, area, name
 
 
-def _area_figure(store, area, codes):
-    sel = set(codes or [])
-    if not area:
-        fig = go.Figure()
-        fig.update_layout(xaxis={"visible": False}, yaxis={"visible": False}, paper_bgcolor="white",
-                          plot_bgcolor="white", annotations=[{
-                              "text": "Choisissez un département, une CPTS ou un EPCI pour afficher les communes.",
-                              "showarrow": False, "font": {"size": 15}}])
-        return fig
-    g = commune_geometry(store, departements=area)
-    gj = geojson(store, departements=area)
-    locs = list(g["code"])
-    names = [f"{n} ({c})<br>{fmt_number(p, 0)} hab." for c, n, p in zip(g["code"], g["nom"], g["population"])]
-    fig = go.Figure(go.Choroplethmap(
-        geojson=gj, locations=locs, z=[1 if c in sel else 0 for c in locs], zmin=0, zmax=1,
-        colorscale=[[0, OTHER_COLOR], [0.5, OTHER_COLOR], [0.5, SELECTED_COLOR], [1, SELECTED_COLOR]],
-        showscale=False, customdata=locs, text=names, hovertemplate="%{text}<extra></extra>",
-        marker={"line": {"color": "#6c757d", "width": 0.6}, "opacity": 0.85}))
-    fig.update_layout(map={"style": "white-bg", **view_for(g, 900, 620, pad=0.1)},
-                      margin={"l": 0, "r": 0, "t": 0, "b": 0}, font={"family": FONT},
-                      uirevision="|".join(area), clickmode="event")
-    return fig
+def _area_geojson(store, area) -> tuple[dict, tuple | None]:
+    """Communes of the départements ``area`` (code, name and population as properties), and their bounds."""
+    pop = store.communes["population"]
+    features, bounds = [], []
+    for dep in area:
+        g = area_geometry(store, departement=dep)
+        features += [{**f, "properties": {"code": code, "nom": name, "pop": fmt_number(pop.get(code), 0)}}
+                     for f, code, name in zip(g.geojson["features"], g.codes, g.names)]
+        if g.bounds:
+            bounds.append(g.bounds)
+    if not bounds:
+        return _EMPTY, None
+    return ({"type": "FeatureCollection", "features": features},
+            (min(b[0] for b in bounds), min(b[1] for b in bounds), max(b[2] for b in bounds), max(b[3] for b in bounds)))
 
 
-@callback(Output("editor-map", "figure"), Output("editor-shown-area", "data"), Output("editor-count", "children"),
+@callback(Output("editor-communes", "data"), Output("editor-communes", "hideout"), Output("editor-map", "viewport"),
+          Output("editor-map-hint", "children"), Output("editor-shown-area", "data"), Output("editor-count", "children"),
           Output("editor-list", "children"),
           Input("editor-departements", "value"), Input("editor-codes", "data"), State("editor-shown-area", "data"))
 def _render(area, codes, shown):
@@ -235,14 +242,14 @@ def _render(area, codes, shown):
     pop = int(c["population"].fillna(0).sum()) if codes else 0
     count = f"{len(codes)} commune{'s' if len(codes) > 1 else ''} · {fmt_number(pop, 0)} habitants"
     listing = ", ".join(f"{n} ({k})" for k, n in zip(codes, c["nom"].fillna("?"))) or "aucune"
-    if shown == area and area:
-        # same geometry already in the browser: recolour only (no geometry resent)
-        g = commune_geometry(store, departements=area)
-        sel = set(codes)
-        patch = Patch()
-        patch["data"][0]["z"] = [1 if k in sel else 0 for k in g["code"]]
-        return patch, no_update, count, listing
-    return _area_figure(store, area, codes), area, count, listing
+    selection = {"sel": {k: 1 for k in codes}}
+    if shown == area:
+        # same communes already in the browser: only the selection goes
+        return no_update, selection, no_update, no_update, no_update, count, listing
+    data, bounds = _area_geojson(store, area)
+    hint = ("Cliquez sur une commune pour l'ajouter au territoire ou l'en retirer." if area else
+            "Choisissez un département, une CPTS ou un EPCI pour afficher les communes.")
+    return data, selection, viewport(bounds), hint, area, count, listing
 
 
 @callback(Output("editor-save-result", "children"), Output("editor-start-territory", "options"),

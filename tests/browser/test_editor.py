@@ -1,36 +1,39 @@
 """Editor: click three communes, import a list, save, reload, find the territory in the selectors."""
 from __future__ import annotations
 
-import time
-
 import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 
-def _click_commune(page, store, code):
-    c = store.communes.loc[code]
-    xy = page.evaluate("""([lon, lat]) => {
-        const gd = document.querySelector('#editor-map .js-plotly-plot');
-        const m = gd._fullLayout.map._subplot.map;
-        const p = m.project([lon, lat]); const r = m.getCanvas().getBoundingClientRect();
-        return [r.left + p.x, r.top + p.y]; }""", [float(c["lon"]), float(c["lat"])])
+def _click_commune(page, code):
+    """Click the commune's polygon (a Leaflet SVG path) and wait for the running count to change."""
     before = page.text_content("#editor-count")
-    page.mouse.move(xy[0] - 4, xy[1])
-    time.sleep(0.2)
-    page.mouse.move(*xy)
-    time.sleep(0.5)  # plotly takes the hovered feature as the clicked one
-    page.mouse.click(*xy)
+    page.dispatch_event(f"#editor-map path.editor-commune-{code}", "click")
     page.wait_for_function("(b) => document.querySelector('#editor-count').textContent !== b", arg=before)
+
+
+def _selected(page) -> set[str]:
+    """Codes of the communes drawn as selected (their fill colour), as a person sees them."""
+    return set(page.evaluate("""() => Array.from(document.querySelectorAll('#editor-map path.editor-commune'))
+        .filter(p => p.getAttribute('fill') === '#0b3d91')
+        .map(p => Array.from(p.classList).find(c => /^editor-commune-/.test(c)).slice('editor-commune-'.length))"""))
 
 
 def test_build_save_reload(page, live_server, store, artifacts_dir):
     page.goto(f"{live_server}/editeur?departement=69")
-    page.wait_for_selector("#editor-map .maplibregl-canvas")
-    time.sleep(1)
+    n_rhone = int((store.communes["departement"] == "69").sum())
+    page.wait_for_function(f"() => document.querySelectorAll('#editor-map path.editor-commune').length === {n_rhone}")
     clicked = ["69264", "69116", "69260"]
     for code in clicked:
-        _click_commune(page, store, code)
+        _click_commune(page, code)
+    assert page.text_content("#editor-count").startswith("3 communes")
+    page.wait_for_function("() => document.querySelectorAll('#editor-map path[fill=\"#0b3d91\"]').length === 3")
+    assert _selected(page) == set(clicked)
+    # clicking a selected commune again removes it; a third time adds it back
+    _click_commune(page, "69116")
+    assert page.text_content("#editor-count").startswith("2 communes")
+    _click_commune(page, "69116")
     assert page.text_content("#editor-count").startswith("3 communes")
     # a bad list: reported by code and line, nothing changes
     page.set_input_files("#editor-upload input[type=file]", files=[
