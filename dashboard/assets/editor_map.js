@@ -3,14 +3,8 @@
  * dashboard/pages/editor.py.
  */
 window.atlasEditor = (function () {
-  function esc(s) {
-    return String(s === undefined || s === null ? '' : s).replace(/[&<>"']/g, function (c) {
-      return {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'}[c];
-    });
-  }
-  function code(feature) {
-    return feature.id !== undefined ? String(feature.id) : String((feature.properties || {}).code);
-  }
+  function esc(s) { return window.atlasLeaflet.escapeHtml(s); }
+  function code(feature) { return window.atlasLeaflet.featureCode(feature); }
   return {
     style: function (feature, context) {
       var sel = ((context && context.hideout) || {}).sel || {};

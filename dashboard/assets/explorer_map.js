@@ -9,15 +9,8 @@
 window.atlasMap = (function () {
   var current = {v: {}, colors: [], tpl: ''};
 
-  function escapeHtml(s) {
-    return String(s === undefined || s === null ? '' : s).replace(/[&<>"']/g, function (c) {
-      return {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'}[c];
-    });
-  }
-
-  function code(feature) {
-    return feature.id !== undefined ? String(feature.id) : String((feature.properties || {}).code);
-  }
+  function escapeHtml(s) { return window.atlasLeaflet.escapeHtml(s); }
+  function code(feature) { return window.atlasLeaflet.featureCode(feature); }
 
   return {
     style: function (feature, context) {
