@@ -165,7 +165,7 @@ def minimal_payload_bytes(store, codes, page) -> int:
                            for c in codes], separators=(",", ":")))
 
 
-def full_figure_bytes(store, state) -> int:
+def full_map_bytes(store, state) -> int:
     """The map resent whole: polygons (communes, outline) and the colouring."""
     from dashboard.maps.leaflet_map import communes_geojson, hideout, outline_geojson
     from dashboard.maps.view import view
@@ -217,7 +217,7 @@ def run_scenario(browser, base, timings, store, name, query, n_interactions):
     page.close()
     ctx.close()
     st = parse_state(query, [x.id for x in store.territories()])
-    full = full_figure_bytes(store, st)
+    full = full_map_bytes(store, st)
     col = lambda k: [r[k] for r in results]  # noqa: E731
     return {
         "scenario": name, "query": query, "communes": expected,
@@ -231,7 +231,7 @@ def run_scenario(browser, base, timings, store, name, query, n_interactions):
         "bytes_p50": int(pct(col("bytes"), 50)), "bytes_p95": int(pct(col("bytes"), 95)),
         "bytes_max": max(col("bytes")), "requests_per_interaction": round(statistics.mean(col("requests")), 2),
         "minimal_bytes_p50": int(pct(col("minimal_bytes"), 50)),
-        "full_figure_bytes": full,
+        "full_map_bytes": full,
         "details": results,
     }
 

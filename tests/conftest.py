@@ -5,6 +5,7 @@
 * ``mirror_dir`` is the real-data mirror (``ATLAS_MIRROR`` or ``../shared/data``); integration tests
   skip only when it is absent, and CI always has it (``.ci/run`` sets ATLAS_MIRROR).
 * ``built_data_dir`` is one full build from the mirror (with demo data), shared by the session.
+* ``tiny_store`` is a build of the tiny fixtures (tests/factories.py), one per test module.
 """
 from __future__ import annotations
 
@@ -59,6 +60,20 @@ def store(built_data_dir):
 
     s = Store(built_data_dir)
     yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def tiny_store(tmp_path_factory):
+    """A Store over the tiny geodata/ of tests/factories.py, built once per test module (each module
+    gets its own, so imports made by one module never show in another)."""
+    import factories
+    from dashboard.maps import cache
+    from etl.store import Store
+
+    s = Store(factories.build_tiny_geodata(tmp_path_factory.mktemp("tiny")))
+    yield s
+    cache.clear()
     s.close()
 
 

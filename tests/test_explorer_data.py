@@ -7,7 +7,6 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-import factories as f
 from dashboard.maps import cache
 from dashboard.maps.classes import NO_DATA_COLOR, SECRET_COLOR, class_codes, classify, palette, stepped_colorscale
 from dashboard.maps.formatting import fmt_number, fmt_value
@@ -15,17 +14,8 @@ from dashboard.maps.geometry import area_geometry, territory_outline, view_for_b
 from dashboard.maps.state import ExplorerState, parse_state, resolve_indicator
 from dashboard.maps.values import map_values
 from etl.indicators import CATALOG
-from etl.store import Store
 
 IDS = ["aunis-sud", "venissieux", "entre-loire-et-sucs"]
-
-
-@pytest.fixture(scope="module")
-def tiny_store(tmp_path_factory):
-    s = Store(f.build_tiny_geodata(tmp_path_factory.mktemp("explorer-tiny")))
-    yield s
-    cache.clear()
-    s.close()
 
 
 # -- URL state ---------------------------------------------------------------------------------------

@@ -1,14 +1,13 @@
 """Map explorer, figure builders: one feature per commune, the right values and classes, the legend,
-a recolour Patch that leaves the polygons in the browser, and the page's HTML components."""
+a recolour (the Leaflet layer's hideout) that leaves the polygons in the browser, and the page's HTML
+components."""
 from __future__ import annotations
 
 import json
 
 import plotly
-import pytest
 from dash import html
 
-import factories as f
 from dashboard.components.commune_panel import commune_panel
 from dashboard.components.map_legend import map_legend
 from dashboard.components.perimeter_note import perimeter_note
@@ -21,15 +20,6 @@ from dashboard.maps.geometry import area_geometry
 from dashboard.maps.state import ExplorerState
 from dashboard.maps.view import full_view
 from etl.indicators import CATALOG
-from etl.store import Store
-
-
-@pytest.fixture(scope="module")
-def tiny_store(tmp_path_factory):
-    s = Store(f.build_tiny_geodata(tmp_path_factory.mktemp("explorer-fig")))
-    yield s
-    cache.clear()
-    s.close()
 
 
 def text_of(component) -> str:

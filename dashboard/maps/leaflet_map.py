@@ -57,11 +57,20 @@ def hideout(layer: MapLayer) -> dict:
     }
 
 
-def communes_geojson(geom: AreaGeometry) -> dict:
-    """The area's polygons with the commune's code and name as properties (sent once per area)."""
+def communes_geojson(geom: AreaGeometry, extra: dict[str, dict] | None = None) -> dict:
+    """The area's polygons with the commune's code and name as properties (sent once per area), plus
+    ``extra[code]`` properties when given (the editor adds the population)."""
+    extra = extra or {}
     return {"type": "FeatureCollection", "features": [
-        {**f, "properties": {"code": code, "nom": name}}
+        {**f, "properties": {"code": code, "nom": name, **extra.get(code, {})}}
         for f, code, name in zip(geom.geojson["features"], geom.codes, geom.names)]}
+
+
+def clicked_code(click: dict | None) -> str | None:
+    """Commune code of dash-leaflet's ``clickData`` (the clicked GeoJSON feature)."""
+    if not click:
+        return None
+    return click.get("id") or (click.get("properties") or {}).get("code")
 
 
 def outline_geojson(outline: tuple[list, list] | None) -> dict:
@@ -93,7 +102,7 @@ def points_geojson(points: pd.DataFrame | None, visible: bool) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def leaflet_bounds(bounds) -> list[list[float]] | None:
+def leaflet_bounds(bounds) -> list[list[float]]:
     """(xmin, ymin, xmax, ymax) -> Leaflet's [[south, west], [north, east]]."""
     if bounds is None:
         return [[41.3, -5.2], [51.1, 9.6]]      # metropolitan France

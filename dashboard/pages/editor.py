@@ -22,7 +22,7 @@ from dashboard.data import get_store
 from dashboard.exports.territory_file import parse_uploaded_territory
 from dashboard.exports.portrait_data import fmt_number
 from dashboard.maps.geometry import area_geometry
-from dashboard.maps.leaflet_map import leaflet_bounds, viewport
+from dashboard.maps.leaflet_map import clicked_code, communes_geojson, leaflet_bounds, viewport
 from etl.errors import InputError
 from etl.user_territories import ID_PATTERN, UserTerritory, save_user_territory, slugify
 
@@ -189,7 +189,7 @@ def _edit(_t, _e, _empty, _clicks, contents, click, start_tid, start_epci, filen
         codes = []
         report = None
     elif trig == "editor-communes" and click:
-        code = click.get("id") or (click.get("properties") or {}).get("code")   # the clicked GeoJSON feature
+        code = clicked_code(click)
         if code in store.valid_codes:
             codes = [c for c in codes if c != code] if code in codes else sorted(codes + [code])
     elif trig == "editor-upload" and contents:
@@ -216,18 +216,10 @@ def _edit(_t, _e, _empty, _clicks, contents, click, start_tid, start_epci, filen
 
 def _area_geojson(store, area) -> tuple[dict, tuple | None]:
     """Communes of the départements ``area`` (code, name and population as properties), and their bounds."""
-    pop = store.communes["population"]
-    features, bounds = [], []
-    for dep in area:
-        g = area_geometry(store, departement=dep)
-        features += [{**f, "properties": {"code": code, "nom": name, "pop": fmt_number(pop.get(code), 0)}}
-                     for f, code, name in zip(g.geojson["features"], g.codes, g.names)]
-        if g.bounds:
-            bounds.append(g.bounds)
-    if not bounds:
-        return _EMPTY, None
-    return ({"type": "FeatureCollection", "features": features},
-            (min(b[0] for b in bounds), min(b[1] for b in bounds), max(b[2] for b in bounds), max(b[3] for b in bounds)))
+    c = store.communes
+    g = area_geometry(store, codes=list(c.index[c["departement"].isin(area)]))
+    pop = {code: {"pop": fmt_number(c.at[code, "population"], 0)} for code in g.codes}
+    return (communes_geojson(g, pop) if g.codes else _EMPTY), g.bounds
 
 
 @callback(Output("editor-communes", "data"), Output("editor-communes", "hideout"), Output("editor-map", "viewport"),

@@ -26,8 +26,9 @@ from dashboard.maps.choropleth import map_layer
 from dashboard.maps.formatting import fmt_int
 from dashboard.maps.geometry import AreaGeometry
 from dashboard.maps.locations import locations_available
-from dashboard.maps.leaflet_map import (commune_map, communes_geojson, hideout, ids, outline_geojson, points_geojson,
-                                        viewport)
+from dashboard.maps.geometry import territory_outline
+from dashboard.maps.leaflet_map import (clicked_code, commune_map, communes_geojson, hideout, ids, outline_geojson,
+                                        points_geojson, viewport)
 from dashboard.maps.view import area_for, points_for, view
 from dashboard.maps.state import DENSITY, EXTENTS, MODES, ExplorerState, parse_state, professions_for
 from etl.errors import AtlasError
@@ -82,10 +83,10 @@ def _status(store, territory, extent: str, geom: AreaGeometry) -> list:
 # -- layout ------------------------------------------------------------------------------------------
 def layout(**query):
     store = get_store()
-    ids = [t.id for t in cache.territories(store)]
-    if not ids:
+    territory_ids = [t.id for t in cache.territories(store)]
+    if not territory_ids:
         return html.Div("Aucun territoire dans les données chargées.", className="alert alert-warning")
-    state = parse_state(query, ids, default_territory(store))
+    state = parse_state(query, territory_ids, default_territory(store))
     v = view(store, state)
     state = state.with_(year=v.layer.year)
     has_locations = locations_available(store)
@@ -129,10 +130,10 @@ def layout(**query):
     ], className="explorer-page")
 
 
-def _export_context(view: dict) -> dict:
+def _export_context(shown: dict) -> dict:
     """What the export buttons export: the view shown (PNG: same indicator, year and extent)."""
-    return {"territory": view["territory"], "indicator": view["indicator"], "year": view.get("year"),
-            "extent": view.get("extent") or "territoire"}
+    return {"territory": shown["territory"], "indicator": shown["indicator"], "year": shown.get("year"),
+            "extent": shown.get("extent") or "territoire"}
 
 
 def _points_legend(state: ExplorerState, has_locations: bool):
@@ -152,6 +153,7 @@ def _points_legend(state: ExplorerState, has_locations: bool):
 # The view's controls, in this order, for the server callback and the URL (browser) callback.
 CONTROL_INPUTS = [Input(f"{P}-{name}", "value")
                   for name in ("territory", "indicator", "profession", "mode", "year", "extent", "locations")]
+
 
 @callback(
     Output(MAP["communes"], "data"),
@@ -199,15 +201,14 @@ def update_view(territory_id, choice, profession, mode, year, extent, show_locat
     geom = area_for(store, territory, state.extent)
     points_changed = (state.locations, state.profession) != (shown.get("locations"), shown.get("profession")) \
         and (state.locations or shown.get("locations"))
+    layer = map_layer(store, ind_id, geom.codes, state.year)
+    points = (points_geojson(points_for(store, state, geom), state.locations)
+              if geometry_changed or points_changed else no_update)
     if geometry_changed:
-        v = view(store, state)
-        layer = v.layer
-        geometry = (communes_geojson(v.geom), outline_geojson(v.outline), points_geojson(v.points, state.locations),
-                    viewport(v.geom.bounds), None)
+        outline = territory_outline(store, territory.codes) if territory.codes else None
+        geometry = (communes_geojson(geom), outline_geojson(outline), points, viewport(geom.bounds), None)
     else:
         # polygons stay in the browser: only the new colours and hover texts (hideout) go
-        layer = map_layer(store, ind_id, geom.codes, state.year)
-        points = points_geojson(points_for(store, state, geom), state.locations) if points_changed else no_update
         geometry = (no_update, no_update, points, no_update, no_update)
     communes_data, outline_data, points_data, map_viewport, click = geometry
     state = state.with_(year=layer.year)
@@ -243,8 +244,7 @@ def show_commune(click, shown):
         if trig == MAP["communes"]:
             return commune_panel_placeholder()
         raise PreventUpdate
-    # dash-leaflet's clickData is the clicked GeoJSON feature
-    code = click.get("id") or (click.get("properties") or {}).get("code")
+    code = clicked_code(click)
     if not code or not shown:
         raise PreventUpdate
     store = get_store()
@@ -256,10 +256,10 @@ def show_commune(click, shown):
 
 
 @callback(Output(export_context_id(P), "data"), Input(f"{P}-view", "data"), prevent_initial_call=True)
-def _follow_view(view):
-    if not view:
+def _follow_view(shown):
+    if not shown:
         raise PreventUpdate
-    return _export_context(view)
+    return _export_context(shown)
 
 
 # URL <- controls, in the browser: no server round trip, one history entry per change.

@@ -14,6 +14,7 @@ from dashboard.components.atlas_export_buttons import export_buttons, export_con
 from dashboard.data import get_store
 from dashboard.exports.figures import (PROFESSION_TITLES, apl_distribution_figure, comparison_figure,
                                        professionals_figure, small_multiple_figure)
+from dashboard.exports.map_export import presentation_map_figure
 from dashboard.exports.portrait_data import (CONFIDENCE_LABELS, PREVENTION_IDS, SYNTHETIC_TEXT, caption, density_ids,
                                              fmt_number, fmt_reference, fmt_value, portrait, professionals_rows,
                                              reference_names, short_unit, sources_rows)
@@ -88,7 +89,6 @@ def _caption(text, synthetic=False):
 def _page_map(store, t, indicator_id):
     """The map as the explorer shows it (classes, colours), with its legend inside the figure: the
     same figure as the PNG export, sized for the page."""
-    from dashboard.exports.map_export import presentation_map_figure
     fig = presentation_map_figure(store, t.id, indicator_id, width=1100, height=680, font_size=14)
     fig["layout"]["width"] = None        # follow the page's width
     return fig
