@@ -121,7 +121,7 @@ def first_render(browser, base: str, query: dict, expected: int, warm_context=No
 def actions_cycle(store):
     """Control changes (control id, value) for the interactions: indicators with values first."""
     from dashboard.maps.state import resolve_indicator
-    from etl.indicators import PROFESSIONS
+    from atlas.catalog import PROFESSIONS
     acts = []
     apl_years = [str(y) for y in store.years("apl_mg")]
     acts += [("explorer-indicator", "apl_mg_65"), ("explorer-indicator", "apl_mg")]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from etl.build import current_build_dir
+from atlas.paths import current_build as current_build_dir
 from etl.store import Store
 
 _lock = threading.Lock()

@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from etl.errors import AtlasError
+from atlas.errors import AtlasError
 
 from .exports import FORMATS, export_bytes
 

@@ -16,9 +16,9 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> "Settings":
-        from etl.build import default_data_dir
+        from atlas import paths
         return cls(
-            data_dir=Path(os.environ.get("ATLAS_DATA_DIR") or default_data_dir()),
+            data_dir=Path(os.environ.get("ATLAS_DATA_DIR") or paths.data_dir()),
             host=os.environ.get("ATLAS_HOST", "127.0.0.1"),
             port=int(os.environ.get("PORT") or os.environ.get("ATLAS_PORT") or 8050),
             debug=os.environ.get("ATLAS_DEBUG") == "1",

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .indicators import Indicator
+from atlas.catalog import Indicator
 
 
 @dataclass(frozen=True)

@@ -26,19 +26,12 @@ import pandas as pd
 from tqdm import tqdm
 
 from . import schema
-from .errors import AtlasError, SourceUnavailable
-from .indicators import CATALOG
-from .sources import Resolved, Source, default_cache_dir, load_sources, resolve, sha256_of
+from atlas.errors import AtlasError, SourceUnavailable
+from atlas.catalog import CATALOG
+from atlas import paths
+from .sources import Resolved, Source, load_sources, resolve, sha256_of
 
 KEEP_PREVIOUS_BUILDS = 1
-
-
-def default_data_dir() -> Path:
-    return Path(os.environ.get("ATLAS_DATA_DIR") or Path(__file__).resolve().parent.parent / "geodata")
-
-
-def current_build_dir(data_dir: Path | None = None) -> Path:
-    return (data_dir or default_data_dir()) / "current"
 
 
 def log(msg: str) -> None:
@@ -72,7 +65,7 @@ class BuildContext:
 
     @property
     def cache_dir(self) -> Path:
-        return self.options.cache_dir or default_cache_dir()
+        return self.options.cache_dir or paths.cache_dir()
 
     def demo_files(self):
         """The demo files of this build (generated once into the cache, deterministic)."""
@@ -178,15 +171,15 @@ def run_build(options: BuildOptions, steps=None) -> Path:
     staging.mkdir()
     t0 = time.perf_counter()
     try:
-        previous = current_build_dir(data_dir)
+        previous = paths.current_build(data_dir)
         if options.only:
-            if not (previous / schema.DATABASE_FILE).is_file():
+            if not (previous / paths.DATABASE_FILE).is_file():
                 raise AtlasError("--only demande une base existante : lancez d'abord « python -m etl build ».")
             for f in previous.iterdir():
                 shutil.copy2(f, staging / f.name)
-            con = duckdb.connect(str(staging / schema.DATABASE_FILE))
+            con = duckdb.connect(str(staging / paths.DATABASE_FILE))
         else:
-            con = duckdb.connect(str(staging / schema.DATABASE_FILE))
+            con = duckdb.connect(str(staging / paths.DATABASE_FILE))
             con.execute(schema.DDL)
         try:
             ctx = BuildContext(con=con, staging=staging, options=options, sources=load_sources())

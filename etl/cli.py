@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from .errors import AtlasError
+from atlas.errors import AtlasError
 
 
 def _json_default(o):
@@ -69,10 +69,11 @@ def _parse_files(items: list[str]) -> dict[str, Path]:
 
 
 def cmd_build(args) -> int:
-    from .build import BuildOptions, default_data_dir, run_build
+    from atlas import paths
+    from .build import BuildOptions, run_build
     mirror = args.mirror or os.environ.get("ATLAS_MIRROR")
     opts = BuildOptions(
-        data_dir=Path(args.data_dir) if args.data_dir else default_data_dir(),
+        data_dir=Path(args.data_dir) if args.data_dir else paths.data_dir(),
         mirror=Path(mirror) if mirror else None, files=_parse_files(args.file), only=args.only,
         demo=args.demo, allow_download=not args.no_download)
     if opts.mirror is not None and not opts.mirror.is_dir():
@@ -123,7 +124,7 @@ def cmd_territories(args) -> int:
 
 def cmd_import_indicators(args) -> int:
     """Validate a CPAM commune table and store it in the user data directory (exit 1 when refused)."""
-    from .imports import import_indicator_table
+    from atlas.userdata.imports import import_indicator_table
     path = Path(args.file).expanduser()
     if not path.is_file():
         raise AtlasError(f"{path} : fichier introuvable")
@@ -142,7 +143,7 @@ def cmd_import_indicators(args) -> int:
 
 
 def cmd_imports(args) -> int:
-    from .imports import list_imports
+    from atlas.userdata.imports import list_imports
     rows = list_imports(Path(args.dest) if args.dest else None)
     if args.format == "json":
         _print_json({"imports": rows})

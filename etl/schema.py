@@ -12,10 +12,6 @@ Value rule per indicator (``indicators.aggregation``):
                 APL: Σ(APL × standardised pop) / Σ standardised pop, scale 1)
 """
 
-DATABASE_FILE = "atlas.duckdb"
-COMMUNES_WEB_FILE = "communes_web.parquet"
-COMMUNES_FULL_FILE = "communes_full.parquet"
-LOCATIONS_FILE = "locations.parquet"
 
 # Web simplification tolerance in degrees (EPSG:4326). 0.0005° ≈ 55 m north-south, ≈ 38 m
 # east-west at 46°N: invisible at the zoom of a 40-commune territory, and it shrinks the

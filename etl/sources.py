@@ -24,7 +24,8 @@ from pathlib import Path
 import yaml
 from tqdm import tqdm
 
-from .errors import SourceUnavailable
+from atlas import paths
+from atlas.errors import SourceUnavailable
 
 SOURCES_FILE = Path(__file__).with_name("sources.yaml")
 
@@ -63,11 +64,6 @@ def load_sources(path: Path = SOURCES_FILE) -> dict[str, Source]:
     return {sid: Source(id=sid, **spec) for sid, spec in raw.items()}
 
 
-def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(os.environ.get("ATLAS_CACHE", Path(base) / "cpts-atlas"))
-
-
 def sha256_of(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -99,7 +95,7 @@ def resolve(source: Source, *, explicit: Path | None = None, mirror: Path | None
         if candidate.is_file():
             return Resolved(source, candidate, "mirror", sha256_of(candidate))
         tried.append(f"miroir ({source.mirror_path} absent)")
-    cache_dir = cache_dir or default_cache_dir()
+    cache_dir = cache_dir or paths.cache_dir()
     if source.url:
         if allow_download:
             try:

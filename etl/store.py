@@ -26,13 +26,13 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import schema
+from atlas import paths
 from .aggregate import Figure, aggregate
-from .build import current_build_dir, default_data_dir
-from .errors import AtlasError, UnknownCommune, UnknownTerritory
-from .imports import import_files, imports_dir, list_imports
-from .indicators import CATALOG, Indicator
-from .user_territories import load_user_territories
+from atlas.paths import current_build as current_build_dir, data_dir as default_data_dir
+from atlas.errors import AtlasError, UnknownCommune, UnknownTerritory
+from atlas.userdata.imports import import_files, imports_dir, list_imports
+from atlas.catalog import CATALOG, Indicator
+from atlas.userdata.territories import load_user_territories
 
 LEVELS = ("departement", "region", "france")
 
@@ -61,7 +61,7 @@ class Store:
                  imports_directory: Path | None = None):
         self.data_dir = Path(data_dir or default_data_dir())
         build = Path(build_dir) if build_dir else current_build_dir(self.data_dir)
-        db = build / schema.DATABASE_FILE
+        db = build / paths.DATABASE_FILE
         if not db.is_file():
             raise AtlasError(f"Aucune base construite dans {self.data_dir} : lancez « python -m etl build » "
                              f"(ou le script scripts/start du README).")
@@ -69,7 +69,7 @@ class Store:
         self.build_dir = build.resolve()
         self._lock = threading.RLock()
         self.con = duckdb.connect(":memory:")
-        self.con.execute(f"ATTACH '{self.build_dir / schema.DATABASE_FILE}' AS atlas (READ_ONLY)")
+        self.con.execute(f"ATTACH '{self.build_dir / paths.DATABASE_FILE}' AS atlas (READ_ONLY)")
         self.con.execute("USE atlas")
         self._imports_directory = Path(imports_directory) if imports_directory else None
         self._imports_sig = None
@@ -147,7 +147,7 @@ class Store:
 
     @property
     def web_geometry_path(self) -> Path:
-        return self.build_dir / schema.COMMUNES_WEB_FILE
+        return self.build_dir / paths.COMMUNES_WEB_FILE
 
     # -- reference data ------------------------------------------------------------------------
     @cached_property
@@ -387,7 +387,7 @@ class Store:
 
     @property
     def locations_path(self) -> Path:
-        return self.build_dir / schema.LOCATIONS_FILE
+        return self.build_dir / paths.LOCATIONS_FILE
 
     def locations(self, codes=None, professions=None) -> pd.DataFrame:
         """Practice locations (BPE): id, profession, type_code, label, code, lon, lat, year, source_id, synthetic."""

@@ -12,8 +12,8 @@ import pytest
 import factories as f
 from etl.aggregate import aggregate
 from etl.build import BuildOptions, run_build
-from etl.errors import InputError, SourceUnavailable
-from etl.indicators import CATALOG
+from atlas.errors import InputError, SourceUnavailable
+from atlas.catalog import CATALOG
 from etl.sources import load_sources, resolve
 from etl.store import Store
 

@@ -6,7 +6,7 @@ import multiprocessing as mp
 import pytest
 import yaml
 
-from etl.errors import InputError
+from atlas.errors import InputError
 
 pytestmark = pytest.mark.integration
 
@@ -39,7 +39,7 @@ def _save_many(args):
     user_dir, worker, codes = args
     import os
     os.environ["ATLAS_USER_DIR"] = user_dir
-    from etl.user_territories import UserTerritory, save_user_territory
+    from atlas.userdata.territories import UserTerritory, save_user_territory
     for i in range(15):
         save_user_territory(UserTerritory("partage", f"Partagé {worker}-{i}", codes[worker % len(codes):]),
                             set(codes))
@@ -51,7 +51,7 @@ def test_concurrent_saves_never_corrupt(user_dir, store):
     ctx = mp.get_context("fork")
     with ctx.Pool(4) as pool:
         assert sorted(pool.map(_save_many, [(str(user_dir), w, codes) for w in range(4)])) == [0, 1, 2, 3]
-    from etl.user_territories import load_user_territories
+    from atlas.userdata.territories import load_user_territories
     found, errors = load_user_territories(store.valid_codes)
     assert errors == []
     assert [t.id for t in found] == ["partage"]

@@ -13,7 +13,7 @@ from dashboard.maps.formatting import fmt_number, fmt_value
 from dashboard.maps.geometry import area_geometry, territory_outline, view_for_bounds
 from dashboard.maps.state import ExplorerState, parse_state, resolve_indicator
 from dashboard.maps.values import map_values
-from etl.indicators import CATALOG
+from atlas.catalog import CATALOG
 
 IDS = ["aunis-sud", "venissieux", "entre-loire-et-sucs"]
 

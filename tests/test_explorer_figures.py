@@ -19,7 +19,7 @@ from dashboard.maps.comparison import comparison_bars, comparison_chart
 from dashboard.maps.geometry import area_geometry
 from dashboard.maps.state import ExplorerState
 from dashboard.maps.view import full_view
-from etl.indicators import CATALOG
+from atlas.catalog import CATALOG
 
 
 def text_of(component) -> str:

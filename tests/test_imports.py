@@ -13,7 +13,7 @@ import pytest
 
 import factories as f
 from etl.build import BuildOptions, run_build
-from etl.imports import import_indicator_table, list_imports, validate_indicator_table
+from atlas.userdata.imports import import_indicator_table, list_imports, validate_indicator_table
 from etl.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent

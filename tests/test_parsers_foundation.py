@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import shapely
 
-from etl.errors import InputError
+from atlas.errors import InputError
 from etl.parsers.apl import read_apl_workbook
 from etl.parsers.decoupage import read_decoupage_tarball
 from etl.parsers.geometry import read_commune_geometry

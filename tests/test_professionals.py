@@ -6,8 +6,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from etl import schema
-from etl.errors import InputError
+from atlas import paths
+from atlas.errors import InputError
 from etl.parsers.bpe import read_bpe_health
 from etl.parsers.rpps import RPPS_HEADER, format_rpps_line, read_personne_activite
 
@@ -163,7 +163,7 @@ def test_territory_density_is_sum_of_counts_over_sum_of_population(store):
 
 @pytest.mark.integration
 def test_locations_layer_schema(built_data_dir, store):
-    path = built_data_dir / "current" / schema.LOCATIONS_FILE
+    path = built_data_dir / "current" / paths.LOCATIONS_FILE
     table = pq.read_table(path)
     assert table.schema.names == ["id", "profession", "type_code", "label", "code", "lon", "lat", "year",
                                   "source_id", "synthetic"]

@@ -6,7 +6,7 @@ import pytest
 
 import factories as f
 from etl.build import BuildOptions, run_build
-from etl.errors import InputError
+from atlas.errors import InputError
 from etl.parsers.official_refs import read_official_references
 
 SANS_MT = ["annee;niveau;code;libelle;patients_17_plus;patients_sans_mt;part_patients_sans_mt",

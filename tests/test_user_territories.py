@@ -6,8 +6,8 @@ import threading
 import pytest
 import yaml
 
-from etl.errors import InputError
-from etl.user_territories import (UserTerritory, load_user_territories, parse_code_list, read_user_territory,
+from atlas.errors import InputError
+from atlas.userdata.territories import (UserTerritory, load_user_territories, parse_code_list, read_user_territory,
                                   save_user_territory)
 
 VALID = {"01001", "01002", "01004", "2A004", "69259"}

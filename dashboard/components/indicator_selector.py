@@ -16,7 +16,7 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from dashboard.maps.state import CHOICES, DENSITY, MODES, ExplorerState, professions_for, resolve_indicator
-from etl.indicators import PROFESSIONS
+from atlas.catalog import PROFESSIONS
 from dashboard.maps import cache
 
 UNAVAILABLE = " (indisponible)"

@@ -16,7 +16,7 @@ import io
 
 import pandas as pd
 
-from etl.indicators import CATALOG
+from atlas.catalog import CATALOG
 
 from .portrait_data import CONFIDENCE_LABELS, SECRET_TEXT, SYNTHETIC_TEXT, sources_rows
 

@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from etl.indicators import CATALOG, PROFESSIONS
+from atlas.catalog import CATALOG, PROFESSIONS
 
 from .portrait_data import (APL_THRESHOLD, LEVEL_LABELS, MODE_LABELS, SECRET_TEXT, SYNTHETIC_TEXT, caption,
                             decimals, fmt_number, short_unit)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import textwrap
 
-from etl.indicators import CATALOG
+from atlas.catalog import CATALOG
 
 from dashboard.maps.choropleth import OUTLINE_COLOR
 from dashboard.maps.geometry import view_for_bounds

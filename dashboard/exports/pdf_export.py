@@ -15,7 +15,7 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from etl.indicators import CATALOG, SECRET_THRESHOLD
+from atlas.catalog import CATALOG, SECRET_THRESHOLD
 
 from .figures import PROFESSION_TITLES, comparison_figure, professionals_figure, small_multiple_figure
 from .map_export import presentation_map_figure

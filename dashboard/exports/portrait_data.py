@@ -9,7 +9,7 @@ import math
 
 import pandas as pd
 
-from etl.indicators import CATALOG, PROFESSIONS
+from atlas.catalog import CATALOG, PROFESSIONS
 
 SECRET_TEXT = "secret statistique"
 UNAVAILABLE_TEXT = "indisponible"

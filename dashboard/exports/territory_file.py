@@ -7,8 +7,8 @@ from pathlib import PurePath
 
 import yaml
 
-from etl.errors import InputError
-from etl.user_territories import parse_code_list, validate_codes
+from atlas.errors import InputError
+from atlas.userdata.territories import parse_code_list, validate_codes
 
 
 def parse_uploaded_territory(filename: str, data: bytes, valid_codes: set[str]) -> tuple[list[str], str | None]:

@@ -20,7 +20,7 @@ import pandas as pd
 
 from etl.aggregate import aggregate
 from etl.store import LEVELS
-from etl.user_territories import territories_dir
+from atlas.userdata.territories import territories_dir
 
 VALUE_COLUMNS = ["code", "value", "numerator", "denominator", "year", "source_id", "synthetic"]
 _lock = threading.Lock()

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from etl.indicators import Indicator
+from atlas.catalog import Indicator
 
 from .formatting import decimals_for, fmt_number
 
@@ -68,8 +68,8 @@ def classify(ind: Indicator, values) -> Classification:
     v = pd.to_numeric(pd.Series(values, dtype="float64"), errors="coerce").dropna()
     direction = "neutral" if ind.higher_is_better is None else ("higher" if ind.higher_is_better else "lower")
     decimals = decimals_for(ind)
-    if ind.thresholds:
-        breaks = tuple(float(b) for b in ind.thresholds)
+    if ind.class_breaks:
+        breaks = tuple(float(b) for b in ind.class_breaks)
         method = "thresholds"
     elif v.empty:
         return Classification("empty", (), (), (), direction)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dash import html
 
-from etl.indicators import Indicator
+from atlas.catalog import Indicator
 
 from .formatting import fmt_value, short_unit
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from etl.indicators import Indicator
+from atlas.catalog import Indicator
 
 NBSP = "\u00a0"
 MISSING = "–"

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from etl import schema
+from atlas import paths
 
 STRUCTURES = {"msp": "maison de santé pluriprofessionnelle", "cds": "centre de santé"}
 POINT_COLORS = {"professional": "#d95f02", "structure": "#7570b3"}   # Dark2: colour-blind safe pair
 
 
 def locations_path(store) -> Path:
-    return Path(store.build_dir) / schema.LOCATIONS_FILE
+    return Path(store.build_dir) / paths.LOCATIONS_FILE
 
 
 def locations_available(store) -> bool:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
-from etl.indicators import CATALOG, PROFESSIONS
+from atlas.catalog import CATALOG, PROFESSIONS
 
 DENSITY = "density"
 # Indicator choices offered by the selector, in order. "density" is resolved with profession + mode.

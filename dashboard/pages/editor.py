@@ -23,8 +23,8 @@ from dashboard.exports.territory_file import parse_uploaded_territory
 from dashboard.exports.portrait_data import fmt_number
 from dashboard.maps.geometry import area_geometry
 from dashboard.maps.leaflet_map import clicked_code, communes_geojson, leaflet_bounds, viewport
-from etl.errors import InputError
-from etl.user_territories import ID_PATTERN, UserTerritory, save_user_territory, slugify
+from atlas.errors import InputError
+from atlas.userdata.territories import ID_PATTERN, UserTerritory, save_user_territory, slugify
 
 dash.register_page(__name__, path="/editeur", name="Éditeur", order=2, title="Éditeur de territoire")
 

@@ -31,7 +31,7 @@ from dashboard.maps.leaflet_map import (clicked_code, commune_map, communes_geoj
                                         points_geojson, viewport)
 from dashboard.maps.view import area_for, points_for, view
 from dashboard.maps.state import DENSITY, EXTENTS, MODES, ExplorerState, parse_state, professions_for
-from etl.errors import AtlasError
+from atlas.errors import AtlasError
 from dashboard.maps import cache
 
 dash.register_page(__name__, path="/", name="Carte", title="Carte des communes – Atlas de l'accès aux soins",
@@ -140,7 +140,7 @@ def _points_legend(state: ExplorerState, has_locations: bool):
     if not state.locations or not has_locations:
         return None
     from dashboard.maps.locations import POINT_COLORS
-    from etl.indicators import PROFESSIONS
+    from atlas.catalog import PROFESSIONS
     dot = lambda c: html.Span(style={"display": "inline-block", "width": ".8em", "height": ".8em",  # noqa: E731
                                      "borderRadius": "50%", "background": c, "marginRight": ".4em"})
     return html.Ul([

@@ -20,7 +20,7 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 from flask import current_app
 
 from dashboard.data import get_store
-from etl.imports import COLUMNS, import_indicator_table, importable_indicators, list_imports
+from atlas.userdata.imports import COLUMNS, import_indicator_table, importable_indicators, list_imports
 
 dash.register_page(__name__, path="/import", name="Import", order=3, title="Import d'indicateurs CPAM")
 

@@ -9,7 +9,7 @@ from dash import Input, Output, callback, dcc, html
 
 from dashboard.data import get_store
 from dashboard.exports.portrait_data import CONFIDENCE_LABELS, fmt_number, sources_rows
-from etl.indicators import CATALOG
+from atlas.catalog import CATALOG
 
 dash.register_page(__name__, path="/methodes", name="Méthodes et sources", order=4, title="Méthodes et sources")
 

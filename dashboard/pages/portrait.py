@@ -18,7 +18,7 @@ from dashboard.exports.map_export import presentation_map_figure
 from dashboard.exports.portrait_data import (CONFIDENCE_LABELS, PREVENTION_IDS, SYNTHETIC_TEXT, caption, density_ids,
                                              fmt_number, fmt_reference, fmt_value, portrait, professionals_rows,
                                              reference_names, short_unit, sources_rows)
-from etl.indicators import CATALOG, PROFESSIONS
+from atlas.catalog import CATALOG, PROFESSIONS
 
 dash.register_page(__name__, path="/portrait", name="Portrait", order=1, title="Portrait du territoire")
 

@@ -16,7 +16,7 @@ import openpyxl
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
-from ..errors import InputError
+from atlas.errors import InputError
 
 SHEET_PATTERN = re.compile(r"^APL\s+(\d{4})$")
 MAX_HEADER_SEARCH_ROWS = 40

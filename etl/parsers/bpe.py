@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from pyproj import Transformer
 
-from ..errors import InputError
+from atlas.errors import InputError
 
 # TYPEQU -> (atlas profession/structure id, French label). Nomenclature BPE 2021 and later.
 HEALTH_CODES = {

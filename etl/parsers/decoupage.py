@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputError
+from atlas.errors import InputError
 
 MEMBERS = ("communes.json", "epci.json", "departements.json", "regions.json")
 COMMUNE_FIELDS = ("code", "nom", "departement", "region", "type")

@@ -10,7 +10,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from ..errors import InputError
+from atlas.errors import InputError
 
 CODE_FIELDS = ("code", "INSEE_COM", "insee_com", "codgeo")
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputError
-from .csvutil import read_csv_records
+from atlas.errors import InputError
+from atlas.csvutil import read_csv_records
 
 LEVEL_ALIASES = ("niveau", "niveau_geo", "type_territoire", "geo_level", "niveau_geographique")
 CODE_ALIASES = ("code", "code_geo", "code_territoire", "geo_code", "code_zone")

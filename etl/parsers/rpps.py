@@ -45,7 +45,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ..errors import InputError
+from atlas.errors import InputError
 
 DELIMITER = "|"
 

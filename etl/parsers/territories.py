@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputError
-from .csvutil import read_csv_records
+from atlas.errors import InputError
+from atlas.csvutil import read_csv_records
 
 PERIMETER_COLUMNS = ["cpts_id", "cpts_name", "code_insee", "nom", "dep", "confidence", "note"]
 FIGURE_COLUMNS = ["territory_id", "figure", "value", "unit", "as_of", "scope", "source"]

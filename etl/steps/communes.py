@@ -5,8 +5,9 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from atlas import paths
 from .. import schema
-from ..errors import AtlasError
+from atlas.errors import AtlasError
 from ..parsers.decoupage import read_decoupage_tarball
 from ..parsers.geometry import read_commune_geometry
 from ..rekey import rekey_geometries
@@ -87,10 +88,10 @@ def write_geoparquet(gdf: gpd.GeoDataFrame, staging) -> None:
     cols = ["code", "nom", "departement", "region", "epci", "population", "geometry"]
     out = gdf[cols].sort_values(["departement", "code"]).reset_index(drop=True)
     out["population"] = out["population"].astype("float64")
-    out.to_parquet(staging / schema.COMMUNES_FULL_FILE, index=False, write_covering_bbox=True,
+    out.to_parquet(staging / paths.COMMUNES_FULL_FILE, index=False, write_covering_bbox=True,
                    row_group_size=2000)
     web = out.copy()
     web["geometry"] = shapely.simplify(web.geometry.to_numpy(), schema.WEB_SIMPLIFY_TOLERANCE_DEG,
                                        preserve_topology=True)
     web["geometry"] = shapely.set_precision(web.geometry.to_numpy(), 1e-5)  # ~1 m: fewer digits to send
-    web.to_parquet(staging / schema.COMMUNES_WEB_FILE, index=False, write_covering_bbox=True, row_group_size=2000)
+    web.to_parquet(staging / paths.COMMUNES_WEB_FILE, index=False, write_covering_bbox=True, row_group_size=2000)

@@ -2,8 +2,8 @@
 with ``--file cpam_commune_indicators=FICHIER``), through the same validator as user imports."""
 from __future__ import annotations
 
-from ..errors import InputError
-from ..imports import importable_indicators, validate_indicator_table
+from atlas.errors import InputError
+from atlas.userdata.imports import importable_indicators, validate_indicator_table
 
 
 def run(ctx) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..indicators import CATALOG
+from atlas.catalog import CATALOG
 from ..parsers.official_refs import read_official_references
 
 OFFICIAL_SOURCES = ("ameli_sans_mt", "ameli_densites_liberaux", "spf_vaccination_grippe", "spf_depistage_cancers")

@@ -11,8 +11,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from atlas import paths
 from .. import schema
-from ..indicators import PROFESSIONS
+from atlas.catalog import PROFESSIONS
 from ..parsers.bpe import read_bpe_health
 from ..parsers.rpps import read_personne_activite
 from ..sources import extract_member
@@ -91,7 +92,7 @@ def run_rpps(ctx) -> None:
 
 
 def run_bpe(ctx) -> None:
-    target = ctx.staging / schema.LOCATIONS_FILE
+    target = ctx.staging / paths.LOCATIONS_FILE
     src = ctx.resolve_or_demo("insee_bpe")
     if src is None:
         pq.write_table(LOCATIONS_SCHEMA.empty_table(), target)

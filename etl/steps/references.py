@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..aggregate import aggregate_by
-from ..indicators import CATALOG
+from atlas.catalog import CATALOG
 from .official_references import OFFICIAL_SOURCES
 
 # Indicators whose references come from département/région publications, not from communes.

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 import pytest
 
 from dashboard.maps.geometry import area_geometry
-from etl.indicators import PROFESSIONS
+from atlas.catalog import PROFESSIONS
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 

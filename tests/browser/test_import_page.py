@@ -14,7 +14,7 @@ BAD = ("code_commune;indicateur;annee;numerateur;denominateur\n"
 
 
 def test_upload_bad_then_good(page, live_server, store):
-    from etl.imports import delete_import
+    from atlas.userdata.imports import delete_import
     page.goto(f"{live_server}/import")
     page.wait_for_selector("#import-upload")
     page.set_input_files("#import-upload input[type=file]", files=[

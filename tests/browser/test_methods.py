@@ -7,7 +7,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 
 def test_methods_page(page, live_server, store):
-    from etl.indicators import CATALOG
+    from atlas.catalog import CATALOG
     page.goto(f"{live_server}/methodes")
     page.wait_for_selector("#methods-sources")
     assert page.locator("#methods-sources tbody tr").count() >= len(store.sources)

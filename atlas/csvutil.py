@@ -5,7 +5,7 @@ import csv
 import io
 from pathlib import Path
 
-from ..errors import InputError
+from .errors import InputError
 
 
 def read_text_utf8(path: Path) -> str:

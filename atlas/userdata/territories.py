@@ -18,23 +18,12 @@ from pathlib import Path
 import yaml
 from filelock import FileLock
 
-from .errors import InputError
-from .parsers.csvutil import read_text_utf8
+from ..csvutil import read_text_utf8
+from ..errors import InputError
+from ..paths import territories_dir, user_dir
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 CODE_PATTERN = re.compile(r"^[0-9][0-9AB][0-9]{3}$")
-
-
-def user_data_dir() -> Path:
-    """``ATLAS_USER_DIR``, else ``$XDG_DATA_HOME/cpts-atlas`` (``~/.local/share/cpts-atlas``)."""
-    if os.environ.get("ATLAS_USER_DIR"):
-        return Path(os.environ["ATLAS_USER_DIR"])
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "cpts-atlas"
-
-
-def territories_dir() -> Path:
-    return user_data_dir() / "territories"
 
 
 @dataclass

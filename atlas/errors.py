@@ -31,3 +31,11 @@ class UnknownTerritory(AtlasError):
 
 class UnknownCommune(AtlasError):
     pass
+
+
+class UnknownIndicator(AtlasError):
+    pass
+
+
+class BuildChanged(AtlasError):
+    """The build this reader was opened on has been replaced and its connection closed: read again."""

@@ -49,9 +49,11 @@ from pathlib import Path
 import pandas as pd
 from filelock import FileLock
 
-from .errors import AtlasError
-from .indicators import CATALOG
-from .user_territories import CODE_PATTERN, slugify, user_data_dir
+from ..catalog import CATALOG
+from ..errors import AtlasError
+from ..numbers import parse_number
+from ..paths import imports_dir
+from .territories import CODE_PATTERN, slugify
 
 IMPORTABLE_FAMILIES = ("access_mt", "prevention")
 COLUMNS = {
@@ -74,10 +76,6 @@ META_KEY = b"atlas_import"
 
 def importable_indicators() -> list[str]:
     return [i.id for i in CATALOG.values() if i.family in IMPORTABLE_FAMILIES]
-
-
-def imports_dir() -> Path:
-    return user_data_dir() / "imports"
 
 
 @dataclass
@@ -259,18 +257,6 @@ def _read_csv(data: bytes, name: str, probs: _Collector) -> tuple[list[str], lis
     return header, rows
 
 
-def _number(raw: str) -> float | None:
-    s = raw.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
-    if s == "":
-        return None
-    if s.count(",") == 1 and "." not in s:
-        s = s.replace(",", ".")
-    v = float(s)  # ValueError on non-numeric
-    if math.isnan(v) or math.isinf(v):
-        raise ValueError(raw)
-    return v
-
-
 def validate_indicator_table(path, valid_codes=None, *, original_name: str | None = None,
                              rekey: dict[str, str] | None = None) -> tuple[pd.DataFrame, list[Problem]]:
     """Read and check a commune indicator table. Returns (rows, problems); rows is only meaningful
@@ -333,8 +319,8 @@ def validate_indicator_table(path, valid_codes=None, *, original_name: str | Non
             bad = True
         raw_year = get("year")
         try:
-            year = int(_number(raw_year) or 0)
-            if not 2000 <= year <= 2100 or float(_number(raw_year)) != year:
+            year = int(parse_number(raw_year) or 0)
+            if not 2000 <= year <= 2100 or float(parse_number(raw_year)) != year:
                 raise ValueError
         except (ValueError, TypeError):
             probs.add(line, colname["year"], raw_year, "année invalide (AAAA attendue)")
@@ -344,7 +330,7 @@ def validate_indicator_table(path, valid_codes=None, *, original_name: str | Non
         for k in ("numerator", "denominator", "value"):
             raw = get(k)
             try:
-                v = _number(raw)
+                v = parse_number(raw)
             except ValueError:
                 probs.add(line, colname.get(k), raw, "valeur non numérique")
                 bad = True
