@@ -143,7 +143,7 @@ def _access(prof: str) -> Indicator:
         return Indicator(
             id=access_id(prof), label="Accessibilité calculée aux médecins généralistes (2SFCA, méthode APL)",
             unit=APL_UNIT, short_unit=APL_SHORT_UNIT, family="access", aggregation="ratio", decimals=2,
-            choice="access", profession=prof, higher_is_better=True, class_breaks=(2.5, 4.0),
+            choice="access", profession=prof, higher_is_better=True, class_breaks=(1.5, 2.5, 3.5, 4.5),
             thresholds=(Threshold(2.5, "seuil de sous-densité médicale (DREES)", "sous-densité médicale"),),
             description="Calcul du projet avec la méthode de la DREES (2SFCA à décroissance par temps de trajet) "
                         "sur l'offre réelle de la BPE (médecins généralistes libéraux) : consultations accessibles "
@@ -182,7 +182,7 @@ CATALOG: dict[str, Indicator] = {i.id: i for i in [
               description="Population municipale INSEE (populations légales).", formula="Σ population"),
     Indicator(id="apl_mg", label="Accessibilité potentielle localisée (APL) aux médecins généralistes",
               unit=APL_UNIT, short_unit=APL_SHORT_UNIT, family="accessibility", aggregation="ratio", decimals=2,
-              profession="mg", higher_is_better=True, class_breaks=(2.5, 4.0), thresholds=APL_THRESHOLDS,
+              profession="mg", higher_is_better=True, class_breaks=(1.5, 2.5, 3.5, 4.5), thresholds=APL_THRESHOLDS,
               description="Indicateur DREES : nombre de consultations/visites de médecine générale accessibles par an "
                           "et par habitant standardisé (par âge).",
               formula="Σ (APL × population standardisée) / Σ population standardisée",
@@ -190,7 +190,7 @@ CATALOG: dict[str, Indicator] = {i.id: i for i in [
               reference_note=APL_REFERENCE_NOTE),
     Indicator(id="apl_mg_65", label="APL aux médecins généralistes de moins de 65 ans", unit=APL_UNIT,
               short_unit=APL_SHORT_UNIT, family="accessibility", aggregation="ratio", decimals=2, profession="mg",
-              higher_is_better=True, class_breaks=(2.5, 4.0), thresholds=APL_THRESHOLDS,
+              higher_is_better=True, class_breaks=(1.5, 2.5, 3.5, 4.5), thresholds=APL_THRESHOLDS,
               description="APL restreint à l'offre des médecins généralistes de 65 ans ou moins (DREES).",
               formula="Σ (APL<65 × population standardisée) / Σ population standardisée",
               detail=("Population standardisée", "{den}"), scope_exclusions=APL_SCOPE,

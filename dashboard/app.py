@@ -11,7 +11,8 @@ import dash
 from dash import dcc, html
 from flask import abort, send_from_directory
 
-from . import data
+from atlas.read import configure, current
+
 from .components.navbar import navbar
 from .components.synthetic_banner import synthetic_banner
 from .settings import Settings
@@ -26,18 +27,19 @@ def _bootstrap_static_dir() -> Path:
 
 
 def _layout():
-    store = data.get_store()
+    atlas = current()
     return html.Div([
         dcc.Location(id="url", refresh="callback-nav"),
+        dcc.Store(id="atlas-context", storage_type="session"),
         navbar(),
-        synthetic_banner(store),
+        synthetic_banner(atlas),
         html.Main(dash.page_container, className="container-fluid py-2"),
     ])
 
 
 def create_app(settings: Settings | None = None) -> dash.Dash:
     settings = settings or Settings.from_env()
-    data.configure(settings.data_dir)
+    configure(settings.data_dir)
     app = dash.Dash(
         __name__,
         use_pages=True,

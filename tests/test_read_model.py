@@ -15,14 +15,15 @@ from atlas.userdata.imports import import_indicator_table
 from atlas.userdata.territories import UserTerritory, save_user_territory
 
 
-def _open_db_files() -> list[str]:
+def _open_db_files(under: Path) -> list[str]:
+    """Database files of ``under`` this process holds open (deleted ones included)."""
     out = []
     for fd in os.listdir("/proc/self/fd"):
         try:
             target = os.readlink(f"/proc/self/fd/{fd}")
         except OSError:
             continue
-        if target.endswith(paths.DATABASE_FILE) or paths.DATABASE_FILE + " (deleted)" in target:
+        if target.startswith(str(under)) and paths.DATABASE_FILE in target:
             out.append(target)
     return out
 
@@ -53,11 +54,11 @@ def test_a_worker_that_sees_a_new_build_drops_the_old_reader(tmp_path):
     data = factories.build_tiny_geodata(root)
     first = current(data)
     assert current(data) is first                       # same build: same reader
-    assert len(_open_db_files()) == 1
+    assert len(_open_db_files(data)) == 1
     run_build(BuildOptions(data_dir=data, mirror=root / "mirror", allow_download=False, cache_dir=root / "cache"))
     second = current(data)
     assert second is not first and first.closed
-    assert len(_open_db_files()) == 1, _open_db_files()
+    assert len(_open_db_files(data)) == 1, _open_db_files(data)
     with pytest.raises(BuildChanged):
         first.db.query("SELECT 1")
     second.close()

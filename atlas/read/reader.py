@@ -90,6 +90,13 @@ class Atlas:
         """Every year the indicator has commune values or references for, ascending."""
         return sorted(set(self.values.years(indicator_id)) | set(self.references.years(indicator_id)))
 
+    def years_for(self, indicator_id: str, codes) -> list[int]:
+        """Years this set of communes has values for (any of them), ascending; when none, the years of
+        the references (an indicator published only by département, e.g. vaccination coverage)."""
+        pos = self.communes.positions(codes)
+        ys = [y for y in self.values.years(indicator_id) if len(pos) and self.values.arrays(indicator_id, y).has[pos].any()]
+        return ys or self.references.years(indicator_id)
+
     def available(self, indicator_id: str) -> bool:
         return bool(self.years(indicator_id))
 
@@ -119,6 +126,11 @@ class Atlas:
 
     def search_communes(self, query: str, limit: int = 20) -> list[dict]:
         return self.communes.search(query, limit)
+
+    @property
+    def valid_codes(self) -> frozenset[str]:
+        """Current commune codes (what imports and saved territories are validated against)."""
+        return frozenset(self.communes.position)
 
     def published_figures(self, territory_id: str) -> list[dict]:
         df = self._published[self._published["territory_id"] == territory_id]

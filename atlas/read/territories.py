@@ -4,6 +4,7 @@ saved territories. One list, one lookup, the same object everywhere.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -32,7 +33,7 @@ class Territory:
     published_population: int | None = None
     published_as_of: str | None = None
     published_source: str | None = None
-    published_scope: str | None = None
+    published_scope: str | None = None   # vintage of the published population, e.g. "INSEE 2019"
     candidates: tuple[str, ...] = ()
     file: str | None = None        # user territories: the file it was read from
     notes: dict = field(default_factory=dict, compare=False, hash=False)   # code -> evidence note (CPTS)
@@ -55,18 +56,19 @@ def load_builtin(db: BuildDB, communes: CommuneIndex) -> list[Territory]:
     out: list[Territory] = []
     rows = db.query("SELECT * FROM territories ORDER BY name")
     members = db.query("SELECT territory_id, code, role, note FROM territory_communes ORDER BY territory_id, code")
-    figures = db.query("SELECT territory_id, figure, scope FROM published_figures")
+    figures = db.query("SELECT territory_id, figure, unit FROM published_figures")
     by_t = {k: g for k, g in members.groupby("territory_id")}
     for r in rows.itertuples(index=False):
         m = by_t.get(r.id, members.iloc[0:0])
         codes = tuple(m.loc[m.role == "member", "code"])
-        scope = figures[(figures.territory_id == r.id) & (figures.figure == "population")]["scope"]
+        unit = figures[(figures.territory_id == r.id) & (figures.figure == "population")]["unit"]
+        vintage = re.search(r"INSEE \d{4}", str(unit.iloc[0])) if len(unit) else None
         out.append(Territory(
             id=r.id, name=r.name, kind=r.kind, codes=codes, departement=_str(r.departement),
             region=communes.region_of_departement(_str(r.departement)), confidence=r.confidence or "unknown",
             perimeter_note=_str(r.perimeter_note) or "", published_communes=_int(r.published_communes),
             published_population=_int(r.published_population), published_as_of=_str(r.published_as_of),
-            published_source=_str(r.published_source), published_scope=_str(scope.iloc[0]) if len(scope) else None,
+            published_source=_str(r.published_source), published_scope=vintage.group(0) if vintage else None,
             candidates=tuple(m.loc[m.role == "candidate", "code"]),
             notes={c: n for c, n in zip(m["code"], m["note"]) if isinstance(n, str)}))
     t = communes.table

@@ -19,8 +19,8 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 from flask import current_app
 
-from dashboard.data import get_store
-from atlas.userdata.imports import COLUMNS, import_indicator_table, importable_indicators, list_imports
+from atlas.read import current
+from atlas.userdata.imports import COLUMNS, import_indicator_table, importable_indicators
 
 dash.register_page(__name__, path="/import", name="Import", order=3, title="Import d'indicateurs CPAM")
 
@@ -33,10 +33,7 @@ def _max_upload() -> int:
 
 
 def _imports_table():
-    try:
-        items = get_store().imports()
-    except Exception:  # noqa: BLE001
-        items = list_imports()
+    items = current().imports()
     if not items:
         return html.P("Aucun tableau importé pour l'instant.", className="text-muted small")
     rows = [html.Tr([html.Td(m.get("original_name") or m.get("file")), html.Td(m.get("source_label") or "—"),
@@ -114,12 +111,12 @@ def run_upload(contents: str, filename: str | None):
         return "Contenu du fichier illisible ; rien n'a été importé."
     if len(data) > _max_upload():
         return f"Fichier trop gros : la limite est de {_max_upload() // (1024 * 1024)} Mo ; rien n'a été importé."
-    store = get_store()
+    atlas = current()
     with tempfile.TemporaryDirectory(prefix="atlas-upload-") as tmp:
         os.chmod(tmp, 0o700)
         path = Path(tmp) / f"upload{suffix}"  # name chosen by the server
         path.write_bytes(data)
-        return import_indicator_table(path, store.valid_codes, original_name=name)
+        return import_indicator_table(path, set(atlas.communes.position), original_name=name)
 
 
 @callback(Output("import-report", "children"), Output("import-list-container", "children"),

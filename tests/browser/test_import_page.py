@@ -13,7 +13,7 @@ BAD = ("code_commune;indicateur;annee;numerateur;denominateur\n"
        "69259;sans_mt_17;2024;200;100\n").encode()
 
 
-def test_upload_bad_then_good(page, live_server, store):
+def test_upload_bad_then_good(page, live_server, atlas):
     from atlas.userdata.imports import delete_import
     page.goto(f"{live_server}/import")
     page.wait_for_selector("#import-upload")
@@ -36,7 +36,7 @@ def test_upload_bad_then_good(page, live_server, store):
         page.wait_for_selector("#slide-prevention")
         prev = page.text_content("#slide-prevention")
         assert "43,2" in prev
-        e = store.indicator_entry("sans_mt_17", ["69259"], "69", 2024)
+        e = atlas.entry("sans_mt_17", codes=["69259"], year=2024)
         assert abs(e["value"] - 43.21) < 0.01 and "test navigateur" in (e["source"] or "")
     finally:
         delete_import("cpam-test")
