@@ -16,6 +16,7 @@ from atlas.read import configure, current
 from .components.navbar import navbar
 from .components.synthetic_banner import synthetic_banner
 from .settings import Settings
+from .uploads import request_limit
 
 HERE = Path(__file__).resolve().parent
 BOOTSTRAP_URL = "/vendor/bootstrap5/css/bootstrap.min.css"
@@ -52,7 +53,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         serve_locally=True,
     )
     server = app.server
-    server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes
+    server.config["MAX_CONTENT_LENGTH"] = request_limit(settings.max_upload_bytes)
     server.config["ATLAS_SETTINGS"] = settings
     static_dir = _bootstrap_static_dir()
 

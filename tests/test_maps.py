@@ -18,7 +18,7 @@ from dashboard.exports.map_figure import map_figure, stepped_colorscale
 from dashboard.maps.classes import Z_NO_DATA, Z_SECRET, class_codes, classify, classify_change, colors_of, jenks_breaks
 from dashboard.maps.layer import build_layer
 from dashboard.maps.view import area_codes
-from dashboard.state import ViewState, parse_state
+from dashboard.state import parse_state
 
 
 def text_of(component) -> str:

@@ -10,7 +10,6 @@ import pandas as pd
 from atlas import fmt
 from atlas.catalog import BPE_PROFESSIONS, CATALOG, PREVENTION_IDS, PROFESSIONS, density_id, indicator
 
-from ..components.perimeter_note import CONFIDENCE_LABELS  # noqa: F401 - re-exported for the exports
 from ..components.territory_panel import level_names
 
 MODE_LABELS = {"all": "Tous modes", "liberal": "Libéraux", "salarie": "Salariés", "benevole": "Bénévoles",

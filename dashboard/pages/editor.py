@@ -7,8 +7,6 @@ A file with unknown or duplicated codes is refused whole, each problem reported 
 """
 from __future__ import annotations
 
-import base64
-import binascii
 from pathlib import PurePath
 
 import dash
@@ -16,7 +14,6 @@ import dash_bootstrap_components as dbc
 import dash_leaflet as dl
 import yaml
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
-from flask import current_app
 
 from atlas import fmt
 from atlas.errors import AtlasError, InputError
@@ -26,6 +23,7 @@ from dashboard.components.dropdown import dropdown
 from dashboard.components.commune_map import clicked_code, leaflet_bounds
 from dashboard.components.territory_picker import base_options
 from dashboard.exports.territory_file import parse_uploaded_territory
+from dashboard.uploads import UploadRefused, decode_upload, limit_text, max_upload_bytes
 
 dash.register_page(__name__, path="/editeur", name="Éditeur", order=2, title="Éditeur de territoire")
 
@@ -35,11 +33,7 @@ dash.register_page(__name__, path="/editeur", name="Éditeur", order=2, title="�
 
 
 _EMPTY = {"type": "FeatureCollection", "features": []}
-
-
-def _max_upload() -> int:
-    settings = current_app.config.get("ATLAS_SETTINGS")
-    return getattr(settings, "max_upload_bytes", 5 * 1024 * 1024)
+UPLOAD_SUFFIXES = (".csv", ".txt", ".yaml", ".yml")
 
 
 def _dep_options(atlas):
@@ -100,10 +94,13 @@ def layout(territoire: str | None = None, departement: str | None = None, **_que
                 html.Hr(),
                 dbc.Label("Importer une liste de codes (CSV : un code par ligne ou colonne « code ») "
                           "ou un fichier de territoire (YAML)"),
-                dcc.Upload(id="editor-upload", children=html.Div(["Glisser un fichier ici ou ",
-                                                                   html.A("choisir un fichier")]),
-                           className="atlas-upload mb-2", multiple=False,
-                           accept=".csv,.txt,.yaml,.yml,text/csv,text/plain"),
+                html.Div(dcc.Upload(id="editor-upload", children=html.Div([
+                    "Glisser un fichier ici ou ", html.A("choisir un fichier"),
+                    html.Span(f" (taille maximale : {limit_text()})", className="text-muted")]),
+                    className="atlas-upload-zone", multiple=False, accept=".csv,.txt,.yaml,.yml,text/csv,text/plain"),
+                    className="atlas-upload mb-2",
+                    **{"data-max-bytes": str(max_upload_bytes()), "data-max-label": limit_text()}),
+                html.Div(className="alert alert-danger atlas-upload-error small", hidden=True, role="alert"),
                 html.Div(id="editor-upload-report"),
                 html.Hr(),
                 dbc.Label("Nom du territoire", html_for="editor-name"),
@@ -134,14 +131,6 @@ def layout(territoire: str | None = None, departement: str | None = None, **_que
         dcc.Store(id="editor-codes", data=codes),
         dcc.Store(id="editor-shown-area", data=None),
     ], id="editor-page")
-
-
-def _decode_upload(contents: str) -> bytes:
-    try:
-        _header, b64 = contents.split(",", 1)
-        return base64.b64decode(b64, validate=False)
-    except (ValueError, binascii.Error) as exc:
-        raise InputError("fichier", "contenu illisible") from exc
 
 
 def _problem_list(exc: InputError) -> html.Div:
@@ -191,11 +180,11 @@ def _edit(_t, _e, _empty, _clicks, contents, click, start_tid, start_epci, filen
         if code in atlas.communes:
             codes = [c for c in codes if c != code] if code in codes else sorted(codes + [code])
     elif trig == "editor-upload" and contents:
-        data = _decode_upload(contents)
-        if len(data) > _max_upload():
-            return (no_update, dbc.Alert(f"Fichier trop gros ({len(data)} octets ; limite {_max_upload()} octets) : "
-                                         "rien n'a été modifié.", color="danger", className="small"),
-                    no_update, no_update)
+        try:
+            data, filename = decode_upload(contents, filename, UPLOAD_SUFFIXES)
+        except UploadRefused as exc:
+            return no_update, dbc.Alert(str(exc), color="danger", className="small", id="editor-upload-error"), \
+                no_update, no_update
         try:
             new, new_name = parse_uploaded_territory(filename, data, set(atlas.communes.position))
         except InputError as exc:
