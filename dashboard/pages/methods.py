@@ -8,7 +8,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
 
 from atlas import fmt
-from atlas.catalog import CATALOG
+from atlas.catalog import CATALOG, SECRET_THRESHOLD
 from atlas.read import current
 from dashboard.components.perimeter_note import CONFIDENCE_LABELS, published_text
 
@@ -76,11 +76,54 @@ def layout(**_query):
                f"{fmt.threshold_text(CATALOG['apl_mg']).capitalize()}.", className="small"),
         _table(["Id", "Indicateur", "Définition", "Formule", "Unité", "Agrégation", "Petits effectifs"], ind_rows,
                "methods-indicators"),
+        html.H2("Règles", className="h5 mt-4"),
+        html.Div(_rules(), id="methods-rules", className="small"),
         html.H2("Périmètres des CPTS : ce qui est établi", className="h5 mt-4"),
         html.P("Aucune liste officielle des communes des CPTS n'est publiée en données ouvertes : les périmètres sont "
                "reconstruits à partir de sources publiques, avec un niveau de confiance.", className="small"),
         html.Div(terr, id="methods-perimeters"),
     ], id="methods-page")
+
+
+def _rules() -> list:
+    """The rules every figure follows, in words (each one implemented once: atlas/figures.py,
+    atlas/read/entries.py, etl/steps/)."""
+    thr = SECRET_THRESHOLD
+    return [
+        html.H3("Années", className="h6 mt-2"),
+        html.P("Une année demandée n'est jamais remplacée par une autre : sans donnée pour cette année, le chiffre est "
+               "dit « donnée indisponible », avec les années disponibles. Sans année demandée, chaque indicateur prend "
+               "sa dernière année disponible pour le territoire affiché : un tableau importé pour un territoire ne "
+               "change pas l'année des autres. Les densités rapportent les effectifs d'un millésime (BPE 2019 par "
+               "exemple) à la population municipale de la base (populations légales 2023) : les deux millésimes sont "
+               "indiqués avec le chiffre."),
+        html.H3("Secret statistique", className="h6 mt-2"),
+        html.P(f"Une part calculée sur des patients (patients sans médecin traitant, dépistages, vaccination) n'est "
+               f"jamais montrée quand son dénominateur compte moins de {thr} personnes : elle est écrite « secret "
+               f"statistique », jamais 0 ni sa valeur. Un territoire est calculé sur la somme de ses communes, puis "
+               f"le seuil est appliqué : un territoire de {thr} patients ou plus est montré même si certaines de "
+               f"ses communes sont masquées."),
+        html.P([html.Strong("Protection contre la différence. "),
+                f"Un chiffre de territoire est aussi masqué quand les communes masquées qu'il contient comptent "
+                f"ensemble moins de {thr} patients alors que d'autres communes du territoire sont montrées : sinon, "
+                f"retrancher les communes montrées du territoire redonnerait les communes masquées (exemple : un "
+                f"territoire de deux communes dont une seule est montrée). La règle protège contre la différence "
+                f"entre un territoire et ses communes ; deux territoires définis par l'utilisateur et différant de "
+                f"quelques communes peuvent encore se soustraire : les tableaux de la CPAM appliquent leur propre "
+                f"secret en amont."]),
+        html.H3("Professionnels : BPE et RPPS", className="h6 mt-2"),
+        html.P("Les densités de libéraux viennent de la Base permanente des équipements de l'INSEE (BPE), disponible "
+               "pour toutes les communes de France : elle compte les professionnels libéraux par commune d'exercice "
+               "(un professionnel exerçant dans deux communes compte dans chacune) et les pharmacies. Les densités "
+               "« tous modes d'exercice » (libéraux et salariés) viennent du RPPS de l'Agence du numérique en santé : "
+               "elles comptent chaque personne une seule fois par territoire, quel que soit le nombre de ses lieux "
+               "d'exercice. Les deux ne se comparent pas terme à terme : dates d'extraction, champ (salariés), "
+               "comptage des sites multiples."),
+        html.H3("Accessibilité", className="h6 mt-2"),
+        html.P(f"L'APL de la DREES (médecins généralistes) est reprise telle que publiée ; {fmt.threshold_text(CATALOG['apl_mg'])}. "
+               "Mayotte est hors du champ de l'APL : la référence France l'exclut. Les trois communes publiées avec "
+               "une population standardisée nulle gardent leur APL publiée et ne pèsent pas dans les agrégats."),
+    ]
 
 
 @callback(Output("methods-download", "data"), Input("methods-export-sources", "n_clicks"), prevent_initial_call=True)
