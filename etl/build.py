@@ -51,7 +51,7 @@ from . import schema
 from atlas.errors import AtlasError, SourceUnavailable
 from atlas.catalog import CATALOG
 from atlas import fmt, paths
-from .sources import Resolved, Source, load_sources, resolve, sha256_of
+from .sources import Resolved, Source, how_to_get, load_sources, resolve, sha256_of
 
 KEEP_PREVIOUS_BUILDS = 1
 # A folder found as ``current`` is moved to ``builds/<timestamp>-<LEGACY_SUFFIX>`` and kept: such
@@ -96,6 +96,7 @@ class BuildContext:
     rekey: dict[str, str] | None = None       # old code -> current code
     postal: dict[str, list[str]] | None = None  # postal code -> current commune codes
     warnings: list[str] = field(default_factory=list)
+    missing: dict[str, str] = field(default_factory=dict)  # source id -> what stands in (real dataset absent)
     _demo: object = None                      # etl.demo.DemoFiles, generated on first need
 
     @property
@@ -114,16 +115,17 @@ class BuildContext:
         is replaced by its generated demo file (``resolved_from='demo'``; record it with synthetic=True)."""
         src = self.sources[source_id]
         try:
-            return resolve(src, explicit=self.options.files.get(source_id), mirror=self.options.mirror,
-                           cache_dir=self.options.cache_dir, allow_download=self.options.allow_download)
+            return self._resolve(src)
         except SourceUnavailable as exc:
             if self.options.demo and src.demo:
                 path = self.demo_files().path(source_id)
                 log(f"  {source_id} : indisponible, remplacé par des données de démonstration FICTIVES ({path.name})")
+                self.missing[source_id] = "remplacé par des données de démonstration FICTIVES"
                 return Resolved(src, path, "demo", sha256_of(path))
             if src.essential:
                 raise
             self.record_unavailable(src, str(exc))
+            self.missing[source_id] = "absent (indicateur affiché « indisponible »)"
             log(f"ATTENTION : {exc}\n  -> le build continue sans ce jeu de données (indicateur affiché « indisponible »).")
             return None
 
@@ -131,17 +133,39 @@ class BuildContext:
         """Resolve a source; record it as unavailable (and return None) unless it is essential."""
         src = self.sources[source_id]
         try:
-            return resolve(src, explicit=self.options.files.get(source_id), mirror=self.options.mirror,
-                           cache_dir=self.options.cache_dir, allow_download=self.options.allow_download)
+            return self._resolve(src)
         except SourceUnavailable as exc:
             if required if required is not None else src.essential:
                 raise
             self.record_unavailable(src, str(exc))
+            self.missing[source_id] = "absent (indicateur affiché « indisponible »)"
             log(f"ATTENTION : {exc}\n  -> le build continue sans ce jeu de données (indicateur affiché « indisponible »).")
             return None
 
+    def _resolve(self, src: Source) -> Resolved:
+        found = resolve(src, explicit=self.options.files.get(src.id), mirror=self.options.mirror,
+                        cache_dir=self.options.cache_dir, allow_download=self.options.allow_download)
+        if found.note:
+            log(f"  {src.id} : {found.note}")
+        return found
+
+    def missing_report(self) -> str | None:
+        """The real datasets this build lacks and how to get each (official URL, --file, --mirror), in
+        French; None when nothing is missing."""
+        if not self.missing:
+            return None
+        lines = [f"Jeux de données réels absents de ce build ({len(self.missing)}) et comment les obtenir :"]
+        for sid, what in self.missing.items():
+            s = self.sources[sid]
+            lines += [f"  - {sid} : « {s.title} » ({s.publisher}) : {what}",
+                      f"      URL officielle : {s.url or '(pas de téléchargement public)'}",
+                      f"      {how_to_get(s)}"]
+        return "\n".join(lines)
+
     def record_source(self, resolved: Resolved, *, synthetic: bool = False, message: str | None = None) -> None:
+        """Record a loaded source; ``message`` defaults to how it was resolved (e.g. which copy)."""
         s = resolved.source
+        message = message if message is not None else resolved.note
         self.con.execute("DELETE FROM sources WHERE id = ?", [s.id])
         self.con.execute(
             "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'loaded', ?)",
@@ -387,7 +411,8 @@ def _run_locked(options: BuildOptions, steps, build_id: str) -> Path:
             info = {"built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                     "build_id": build_id, "demo": str(options.demo).lower(),
                     "mirror": "yes" if options.mirror else "no",
-                    "warnings": "\n".join(ctx.warnings)}
+                    "warnings": "\n".join(ctx.warnings),
+                    "missing_sources": ",".join(ctx.missing)}
             con.executemany("INSERT INTO build_info VALUES (?, ?)", list(info.items()))
             con.execute("CHECKPOINT")
         finally:
@@ -408,4 +433,7 @@ def _run_locked(options: BuildOptions, steps, build_id: str) -> Path:
     log(f"Build terminé en {time.perf_counter() - t0:.1f} s -> {final.relative_to(data_dir)}")
     for w in ctx.warnings:
         log(f"ATTENTION : {w}")
+    report = ctx.missing_report()
+    if report:
+        log(report)
     return final
