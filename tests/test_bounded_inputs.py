@@ -101,7 +101,7 @@ def test_xlsx_cell_over_the_cell_bound_named_with_line_and_column(tmp_path):
     _, problems = validate_indicator_table(path, VALID)
     assert len(problems) == 1
     p = problems[0]
-    assert p.line == 2 and p.column == "G" and fmt.integer(lim.MAX_CELL_CHARS) in p.problem
+    assert p.line == 2 and p.column == "source" and fmt.integer(lim.MAX_CELL_CHARS) in p.problem
     assert len(str(p)) < 500                                # the value shown is truncated
 
 
