@@ -376,7 +376,6 @@ def _run_locked(options: BuildOptions, steps, build_id: str) -> Path:
     pinned_previous = previous.resolve() if previous.is_symlink() else None
     t0 = time.perf_counter()
     staging.mkdir()
-    swapped = False
     try:
         if options.only:
             if not (previous / paths.DATABASE_FILE).is_file():
@@ -419,11 +418,11 @@ def _run_locked(options: BuildOptions, steps, build_id: str) -> Path:
             con.close()
         os.replace(staging, final)
         _point_current(data_dir, final, build_id)
-        swapped = True
     except BaseException:
-        # Only this build's own folders: its staging, or its final folder if the swap did not happen.
+        # Only this build's own folders: its staging, and its final folder unless ``current`` already
+        # points at it (an interrupt right after the atomic swap: the build is in place, keep it).
         shutil.rmtree(staging, ignore_errors=True)
-        if not swapped:
+        if final.exists() and previous.resolve() != final.resolve():
             shutil.rmtree(final, ignore_errors=True)
         raise
     try:
