@@ -114,44 +114,6 @@ def test_concurrent_builds_never_crash_and_never_share_work(tmp_path, tiny_mirro
         assert staging_dirs(data_dir) == []
 
 
-# -- leftovers of killed builds --------------------------------------------------------------------------
-KILLED_BUILD = """
-import sys, time
-from pathlib import Path
-from etl.build import BuildOptions, run_build
-from etl.steps import STEPS, Step
-
-def hang(ctx):
-    Path(sys.argv[3]).write_text(str(ctx.staging))
-    time.sleep(600)
-
-run_build(BuildOptions(data_dir=Path(sys.argv[1]), mirror=Path(sys.argv[2]), allow_download=False,
-                       cache_dir=Path(sys.argv[1]).parent / "cache"), steps=[*STEPS[:2], Step("hang", hang)])
-"""
-
-
-def test_killed_build_keeps_previous_and_its_leftovers_are_cleaned_next_time(tiny_build, tiny_mirror, tmp_path):
-    before = (tiny_build / "current").resolve()
-    ready = tmp_path / "ready"
-    proc = subprocess.Popen([sys.executable, "-c", KILLED_BUILD, str(tiny_build), str(tiny_mirror), str(ready)],
-                            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    deadline = time.time() + 120
-    while not ready.exists() and time.time() < deadline and proc.poll() is None:
-        time.sleep(0.1)
-    assert ready.exists(), "the build never reached its hanging step"
-    proc.kill()                                           # SIGKILL: no cleanup at all
-    proc.wait(timeout=30)
-    staging = Path(ready.read_text())
-    assert staging.is_dir()                               # left behind by the killed build
-    assert (tiny_build / "current").resolve() == before   # readers still see the previous build
-    assert Store(tiny_build).communes.shape[0] == 5
-    # a kill during the swap leaves a temporary link behind
-    os.symlink("builds/nowhere", tiny_build / ".current-4242")
-    run_build(options(tiny_build, tiny_mirror))
-    assert not staging.exists() and staging_dirs(tiny_build) == []
-    assert not (tiny_build / ".current-4242").is_symlink()
-
-
 # -- an odd ``current`` ------------------------------------------------------------------------------------
 def test_current_as_a_plain_folder_is_kept_as_a_legacy_build(tiny_build, tiny_mirror):
     """A project copied with ``cp -r``: ``current`` is a folder and the build crashed (IsADirectoryError)."""

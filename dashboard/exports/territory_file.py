@@ -2,4 +2,6 @@
 ``code``) or a territory file (YAML, as exported by the editor). Read by the one bounded territory
 reader of :mod:`atlas.userdata.territories` (the same as the user folder's): every unknown or
 duplicated code is reported with its line."""
-from atlas.userdata.territories import parse_uploaded_territory  # noqa: F401 - the editor's entry point
+from atlas.userdata.territories import parse_uploaded_territory
+
+__all__ = ["parse_uploaded_territory"]
