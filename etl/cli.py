@@ -219,13 +219,22 @@ def make_parser() -> argparse.ArgumentParser:
     return p
 
 
-def error_message(exc: BaseException, command: str | None) -> str:
+def _kept(args) -> str:
+    """What a failed or interrupted build leaves in use: the previous build, or none yet."""
+    from atlas import paths
+    data = Path(args.data_dir) if getattr(args, "data_dir", None) else paths.data_dir()
+    if (paths.current_build(data) / paths.DATABASE_FILE).is_file():
+        return "la base précédente reste en place"
+    return "aucune base n'a encore été construite dans ce dossier"
+
+
+def error_message(exc: BaseException, args) -> str:
     """What a user reads for a failure: ``erreur : …``, French, its first line self-contained.
 
     An :class:`AtlasError` says it itself (multi-line ones, such as a missing essential dataset with
     its URL and options, keep their detail lines); system and DuckDB errors are translated to one line;
     anything else is an unexpected error, with the hint to rerun with ``--debug``. A failed build adds
-    that the previous build is still in place (it always is: see etl/build.py)."""
+    what stays in use (the previous build is never touched: see etl/build.py)."""
     if isinstance(exc, AtlasError):
         text = str(exc)
     else:
@@ -233,9 +242,9 @@ def error_message(exc: BaseException, command: str | None) -> str:
         text = describe_failure(exc)
         if not isinstance(exc, OSError) and type(exc).__module__.split(".")[0] != "duckdb":
             text += " ; relancez avec --debug pour la trace"
-    if command == "build":
+    if args.command == "build":
         first, _, rest = text.partition("\n")
-        text = f"{first} — build annulé, la base précédente reste en place." + (f"\n{rest}" if rest else "")
+        text = f"{first.rstrip('. ')} — build annulé, {_kept(args)}." + (f"\n{rest}" if rest else "")
     return f"erreur : {text}"
 
 
@@ -250,11 +259,10 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         if debug:
             traceback.print_exc()
-        what = "build interrompu" if args.command == "build" else "interrompu"
-        print(f"{what} : la base précédente reste en place.", file=sys.stderr)
+        print(f"build interrompu : {_kept(args)}." if args.command == "build" else "interrompu.", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - every failure becomes a message and exit 2
         if debug:
             traceback.print_exc()
-        print(error_message(exc, args.command), file=sys.stderr)
+        print(error_message(exc, args), file=sys.stderr)
         return 2
