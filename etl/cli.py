@@ -5,7 +5,9 @@ import argparse
 import json
 import math
 import os
+import signal
 import sys
+import traceback
 from pathlib import Path
 
 from atlas.errors import AtlasError
@@ -69,11 +71,21 @@ def cmd_build(args) -> int:
     opts = BuildOptions(
         data_dir=Path(args.data_dir) if args.data_dir else paths.data_dir(),
         mirror=Path(mirror) if mirror else None, files=_parse_files(args.file), only=args.only,
-        demo=args.demo, allow_download=not args.no_download)
+        demo=args.demo, allow_download=not args.no_download, wait=args.wait)
     if opts.mirror is not None and not opts.mirror.is_dir():
         raise AtlasError(f"--mirror {opts.mirror} : dossier introuvable")
-    run_build(opts)
+    # A polite kill (SIGTERM, e.g. from a service manager) cleans up like Ctrl-C: the build removes its
+    # staging folder and the previous build stays in place (SIGKILL leaves it to the next build).
+    previous_handler = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        run_build(opts)
+    finally:
+        signal.signal(signal.SIGTERM, previous_handler)
     return 0
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def _atlas(args):
@@ -156,7 +168,7 @@ def cmd_values(args) -> int:
 
 
 def cmd_import_indicators(args) -> int:
-    """Validate a CPAM commune table and store it in the user data directory (exit 1 when refused)."""
+    """Validate a CPAM commune table and store it in the user data directory (exit 2 when refused)."""
     from atlas.userdata.imports import import_indicator_table
     path = Path(args.file).expanduser()
     if not path.is_file():
@@ -171,7 +183,7 @@ def cmd_import_indicators(args) -> int:
         _print_json(report.to_dict())
     else:
         print(report.text(), file=sys.stdout if report.ok else sys.stderr)
-    return 0 if report.ok else 1
+    return 0 if report.ok else 2
 
 
 def cmd_imports(args) -> int:
@@ -192,47 +204,55 @@ def cmd_imports(args) -> int:
 def make_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m etl", description="Atlas de l'accès aux soins des CPTS : ETL.")
     p.add_argument("--data-dir", help="dossier des données construites (défaut : ATLAS_DATA_DIR ou geodata/)")
+    p.add_argument("--debug", action="store_true",
+                   help="en cas d'erreur, affiche aussi la trace Python (pour un rapport de bogue)")
+    # --debug is also accepted after the command (python -m etl build --debug)
+    debug = argparse.ArgumentParser(add_help=False)
+    debug.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     sub = p.add_subparsers(dest="command", required=True)
 
-    b = sub.add_parser("build", help="construit geodata/ (DuckDB + GeoParquet)")
+    b = sub.add_parser("build", parents=[debug], help="construit geodata/ (DuckDB + GeoParquet)")
     b.add_argument("--mirror", help="dossier miroir des sources (défaut : ATLAS_MIRROR)")
     b.add_argument("--file", action="append", metavar="ID=CHEMIN", help="fichier explicite pour une source")
     b.add_argument("--only", metavar="DATASET", help="ne reconstruit que ce jeu de données (sur une copie)")
     b.add_argument("--demo", action="store_true", help="ajoute les données de démonstration (fictives)")
     b.add_argument("--no-download", action="store_true", help="n'essaie aucun téléchargement")
+    b.add_argument("--wait", action="store_true",
+                   help="si un autre build est en cours dans ce dossier, attendre sa fin (sinon : erreur)")
     b.set_defaults(func=cmd_build)
 
-    s = sub.add_parser("summary", help="chiffres d'un territoire")
+    s = sub.add_parser("summary", parents=[debug], help="chiffres d'un territoire")
     s.add_argument("--territory", required=True)
     s.add_argument("--year", type=int)
     s.add_argument("--format", choices=("json", "text"), default="text")
     s.set_defaults(func=cmd_summary)
 
-    c = sub.add_parser("commune", help="chiffres d'une commune")
+    c = sub.add_parser("commune", parents=[debug], help="chiffres d'une commune")
     c.add_argument("code")
     c.add_argument("--year", type=int)
     c.add_argument("--format", choices=("json", "text"), default="text")
     c.set_defaults(func=cmd_commune)
 
-    i = sub.add_parser("import-indicators", help="valide et importe un tableau communal d'indicateurs (CPAM)")
+    i = sub.add_parser("import-indicators", parents=[debug], help="valide et importe un tableau communal d'indicateurs (CPAM)")
     i.add_argument("file", help="fichier CSV (« ; » ou « , ») ou XLSX au format d'import (voir etl/imports.py)")
     i.add_argument("--source-label", help="libellé de la source (sinon la colonne « source » du fichier)")
     i.add_argument("--dest", help="dossier des imports (défaut : <dossier utilisateur>/imports)")
     i.add_argument("--format", choices=("json", "text"), default="text")
     i.set_defaults(func=cmd_import_indicators)
 
-    li = sub.add_parser("imports", help="liste les tableaux importés")
+    li = sub.add_parser("imports", parents=[debug], help="liste les tableaux importés")
     li.add_argument("--dest", help="dossier des imports (défaut : <dossier utilisateur>/imports)")
     li.add_argument("--format", choices=("json", "text"), default="text")
     li.set_defaults(func=cmd_imports)
 
-    t = sub.add_parser("territories", help="liste des territoires (CPTS, départements, régions, EPCI, les vôtres)")
+    t = sub.add_parser("territories", parents=[debug],
+                       help="liste des territoires (CPTS, départements, régions, EPCI, les vôtres)")
     t.add_argument("--kind", action="append", choices=("cpts", "departement", "region", "epci", "user"),
                    help="ne liste que ce type (répétable)")
     t.add_argument("--format", choices=("json", "text"), default="text")
     t.set_defaults(func=cmd_territories)
 
-    v = sub.add_parser("values", help="valeurs communales d'un indicateur (une ligne par commune)")
+    v = sub.add_parser("values", parents=[debug], help="valeurs communales d'un indicateur (une ligne par commune)")
     v.add_argument("--indicator", required=True)
     v.add_argument("--year", type=int)
     v.add_argument("--territory", help="territoire (défaut : toute la France)")
@@ -241,13 +261,50 @@ def make_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _kept(args) -> str:
+    """What a failed or interrupted build leaves in use: the previous build, or none yet."""
+    from atlas import paths
+    data = Path(args.data_dir) if getattr(args, "data_dir", None) else paths.data_dir()
+    if (paths.current_build(data) / paths.DATABASE_FILE).is_file():
+        return "la base précédente reste en place"
+    return "aucune base n'a encore été construite dans ce dossier"
+
+
+def error_message(exc: BaseException, args) -> str:
+    """What a user reads for a failure: ``erreur : …``, French, its first line self-contained.
+
+    An :class:`AtlasError` says it itself (multi-line ones, such as a missing essential dataset with
+    its URL and options, keep their detail lines); system and DuckDB errors are translated to one line;
+    anything else is an unexpected error, with the hint to rerun with ``--debug``. A failed build adds
+    what stays in use (the previous build is never touched: see etl/build.py)."""
+    if isinstance(exc, AtlasError):
+        text = str(exc)
+    else:
+        from .build import describe_failure
+        text = describe_failure(exc)
+        if not isinstance(exc, OSError) and type(exc).__module__.split(".")[0] != "duckdb":
+            text += " ; relancez avec --debug pour la trace"
+    if args.command == "build":
+        first, _, rest = text.partition("\n")
+        text = f"{first.rstrip('. ')} — build annulé, {_kept(args)}." + (f"\n{rest}" if rest else "")
+    return f"erreur : {text}"
+
+
 def main(argv=None) -> int:
+    """Run a command. Exit codes: 0 success, 2 any failure (bad input, missing essential source, another
+    build running, disk full or any system / DuckDB error…), 130 interrupted (Ctrl-C, SIGTERM).
+    No traceback unless ``--debug``."""
     args = make_parser().parse_args(argv)
+    debug = getattr(args, "debug", False)
     try:
         return args.func(args)
-    except AtlasError as exc:
-        print(f"erreur : {exc}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
-        print("interrompu : la base précédente reste en place.", file=sys.stderr)
+        if debug:
+            traceback.print_exc()
+        print(f"build interrompu : {_kept(args)}." if args.command == "build" else "interrompu.", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a message and exit 2
+        if debug:
+            traceback.print_exc()
+        print(error_message(exc, args), file=sys.stderr)
+        return 2

@@ -3,8 +3,14 @@
 Counts and populations are summed, rates are averaged weighted by their own denominator,
 polygons are dissolved. Pure functions on DataFrames; the map comes from
 :func:`etl.parsers.decoupage.build_rekey_map`.
+
+Deterministic to the last bit: float sums over the rows of a current commune are exact
+(:func:`math.fsum`, correctly rounded, hence independent of the order of the rows), so the same
+inputs always give the same values, whatever order a parser or DuckDB returned the rows in.
 """
 from __future__ import annotations
+
+import math
 
 import geopandas as gpd
 import pandas as pd
@@ -18,12 +24,30 @@ def apply_rekey(codes: pd.Series, rekey: dict[str, str]) -> tuple[pd.Series, lis
     return mapped, unknown
 
 
+def group_sums(df: pd.DataFrame, by: str, columns: list[str]) -> pd.DataFrame:
+    """Σ of ``columns`` per value of ``by`` (one row per group, sorted by ``by``), as ``groupby.sum``
+    (missing values skipped; a group of missing values sums to 0) but exact for floats: groups of
+    several rows are summed with :func:`math.fsum`, so the result does not depend on row order.
+    Integer columns are summed by pandas (integer sums are exact)."""
+    floats = [c for c in columns if pd.api.types.is_float_dtype(df[c])]
+    out = df.groupby(by, as_index=False, sort=True)[columns].sum()
+    several = df[by].duplicated(keep=False)
+    if floats and several.any():
+        exact = (df.loc[several, [by, *floats]].groupby(by, sort=True)
+                 .agg(lambda s: math.fsum(s.dropna())))
+        out = out.set_index(by)
+        out.loc[exact.index, floats] = exact[floats]
+        out = out.reset_index()
+    return out
+
+
 def rekey_sum_and_weighted(df: pd.DataFrame, rekey: dict[str, str], *, code: str = "code",
                            sums: list[str], weighted: dict[str, str] | None = None,
                            first: list[str] | None = None) -> tuple[pd.DataFrame, list[str]]:
     """Group rows by current code: ``sums`` are summed, each ``weighted`` column is averaged with
     the column it names as weight (e.g. APL weighted by standardised population), ``first`` keeps
-    the first value. Rows whose code is unknown are dropped and reported."""
+    the first value (in input order: the one order-dependent option). Sums are exact
+    (:func:`group_sums`). Rows whose code is unknown are dropped and reported."""
     weighted = weighted or {}
     first = first or []
     out = df.copy()
@@ -33,11 +57,11 @@ def rekey_sum_and_weighted(df: pd.DataFrame, rekey: dict[str, str], *, code: str
         out[f"__w_{col}"] = out[col] * out[weight]
         # A missing rate must not count its weight in the denominator.
         out[f"__wd_{col}"] = out[weight].where(out[col].notna())
-    agg = {c: "sum" for c in sums}
-    agg.update({f"__w_{c}": "sum" for c in weighted})
-    agg.update({f"__wd_{c}": "sum" for c in weighted})
-    agg.update({c: "first" for c in first})
-    grouped = out.groupby(code, as_index=False, sort=True).agg(agg)
+    summed = [*sums, *(f"__w_{c}" for c in weighted), *(f"__wd_{c}" for c in weighted)]
+    grouped = group_sums(out, code, summed)
+    if first:
+        firsts = out.groupby(code, as_index=False, sort=True)[first].first()
+        grouped = grouped.merge(firsts, on=code, how="left")
     for col in weighted:
         den = grouped.pop(f"__wd_{col}")
         num = grouped.pop(f"__w_{col}")

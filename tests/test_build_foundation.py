@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -107,6 +108,45 @@ def test_interrupted_build_keeps_previous(tiny_build, tiny_mirror):
             run_build(BuildOptions(data_dir=tiny_build, mirror=tiny_mirror, allow_download=False),
                       steps=[*STEPS[:2], Step("boom", boom)])
     assert (tiny_build / "current").resolve() == before
+    assert not list((tiny_build / "builds").glob(".staging-*"))      # it removed its own staging folder
+
+
+# -- killed builds (SIGKILL: no cleanup at all) -----------------------------------------------------
+KILLED_BUILD = """
+import sys, time
+from pathlib import Path
+from etl.build import BuildOptions, run_build
+from etl.steps import STEPS, Step
+
+def hang(ctx):
+    Path(sys.argv[3]).write_text(str(ctx.staging))
+    time.sleep(600)
+
+run_build(BuildOptions(data_dir=Path(sys.argv[1]), mirror=Path(sys.argv[2]), allow_download=False,
+                       cache_dir=Path(sys.argv[1]).parent / "cache"), steps=[*STEPS[:2], Step("hang", hang)])
+"""
+
+
+def test_killed_build_keeps_previous_and_its_leftovers_are_cleaned_next_time(tiny_build, tiny_mirror, tmp_path):
+    before = (tiny_build / "current").resolve()
+    ready = tmp_path / "ready"
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_BUILD, str(tiny_build), str(tiny_mirror), str(ready)],
+                            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    deadline = time.time() + 120
+    while not ready.exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+    assert ready.exists(), "the build never reached its hanging step"
+    proc.kill()                                           # SIGKILL: no cleanup at all
+    proc.wait(timeout=30)
+    staging = Path(ready.read_text())
+    assert staging.is_dir()                               # left behind by the killed build
+    assert (tiny_build / "current").resolve() == before   # readers still see the previous build
+    assert len(Atlas(tiny_build).communes) == 5
+    # a kill during the swap leaves a temporary link behind
+    os.symlink("builds/nowhere", tiny_build / ".current-4242")
+    build(tiny_build, tiny_mirror)
+    assert not staging.exists() and not list((tiny_build / "builds").glob(".staging-*"))
+    assert not (tiny_build / ".current-4242").is_symlink()
 
 
 def test_essential_source_missing_stops_with_clear_message(tmp_path, tiny_mirror):

@@ -59,8 +59,11 @@ def test_plain_csv_for_scripts(built_data_dir, tmp_path):
 
 
 def test_csv_injection_in_user_territory_name(built_data_dir, tmp_path, user_dir, atlas):
+    from atlas.errors import InputError
     from atlas.userdata.territories import UserTerritory, save_user_territory
-    save_user_territory(UserTerritory("evil", "=HYPERLINK(\"http://x\")\n+cmd", ["69259"]), atlas.valid_codes)
+    with pytest.raises(InputError, match="contrôle"):       # a line break in a name is refused on save
+        save_user_territory(UserTerritory("evil", "=HYPERLINK(\"http://x\")\n+cmd", ["69259"]), atlas.valid_codes)
+    save_user_territory(UserTerritory("evil", "=HYPERLINK(\"http://x\") +cmd", ["69259"]), atlas.valid_codes)
     out = tmp_path / "evil.csv"
     assert export_main(["--territory", "evil", "--format", "csv", "--indicator", "population", "--out", str(out),
                         "--data-dir", str(built_data_dir)]) == 0

@@ -163,7 +163,7 @@ def test_cli_import_indicators(tiny_data, tmp_path):
     run = lambda *a: subprocess.run([sys.executable, "-m", "etl", "--data-dir", str(tiny_data), *a],  # noqa: E731
                                     cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     r = run("import-indicators", str(bad))
-    assert r.returncode == 1 and "ko.csv, ligne 2, colonne code_commune : commune inconnue" in r.stderr
+    assert r.returncode == 2 and "ko.csv, ligne 2, colonne code_commune : commune inconnue" in r.stderr
     assert not (tmp_path / "user" / "imports" / "ko.parquet").exists()
     r = run("import-indicators", str(good), "--format", "json")
     assert r.returncode == 0 and json.loads(r.stdout)["rows"] == 4

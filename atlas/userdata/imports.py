@@ -22,8 +22,14 @@ Validation: every row is checked and every problem is reported with file, line, 
 unknown commune, unknown or non-importable indicator, invalid year, non-numeric or negative
 numbers, numerator > denominator, value outside 0-100 or inconsistent with numerator/denominator,
 duplicates (same commune, indicator and year), wrong field count (truncated line, extra delimiter),
-wrong encoding (Latin-1) or delimiter. A file with any problem is rejected whole: nothing is written
-and what was imported before stays as it was.
+wrong encoding (Latin-1) or delimiter, malformed CSV quoting, control characters or an over-long
+source label. A file with any problem is rejected whole: nothing is written and what was imported
+before stays as it was. At most ``limits.MAX_PROBLEMS`` problems are listed, then their count.
+
+Bounds (:mod:`atlas.userdata.limits`): the file's size, its rows, columns and cells, and for an XLSX
+its sheets and the uncompressed size of its members, checked from the zip directory before openpyxl
+opens it. Reading is streaming and stops at the first bound reached, with a problem naming the bound
+and the line where it was reached.
 
 Storage: an accepted file becomes ``<user data dir>/imports/<slug>.parquet`` (slug of the original
 file name; re-importing the same name replaces it), written atomically (temporary file + rename)
@@ -34,25 +40,27 @@ imported rows win over built rows for the same indicator, commune and year. Impo
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import json
 import math
 import os
 import re
 import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 from filelock import FileLock
 
+from .. import fmt
 from ..catalog import CATALOG
-from ..errors import AtlasError
+from ..csvutil import iter_csv_rows
+from ..errors import AtlasError, InputError
 from ..numbers import parse_number
 from ..paths import imports_dir
+from . import limits
 from .territories import CODE_PATTERN, slugify
 
 IMPORTABLE_FAMILIES = ("access_mt", "prevention")
@@ -70,7 +78,6 @@ REQUIRED = ("code", "indicator", "year", "denominator")
 TRUE_WORDS = {"oui", "true", "vrai", "1", "yes", "o", "x"}
 FALSE_WORDS = {"non", "false", "faux", "0", "no", "n", ""}
 VALUE_TOLERANCE = 0.15          # percentage points: rounding of a published share
-MAX_PROBLEMS = 500
 META_KEY = b"atlas_import"
 
 
@@ -97,6 +104,12 @@ class Problem:
 
 
 @dataclass
+class MoreProblems(Problem):
+    """The last line of a capped problem list: "… et N autre(s) problème(s)"; ``count`` is N."""
+    count: int = 0
+
+
+@dataclass
 class ImportReport:
     ok: bool
     file: str
@@ -119,11 +132,17 @@ class ImportReport:
                     f"{', '.join(self.indicators)}, années {', '.join(map(str, self.years))})"
                     f"{' - remplace l’import précédent du même nom' if self.replaced else ''}"
                     f"{' - DONNÉES FICTIVES' if self.synthetic else ''}.")
-        head = f"{self.file} : fichier refusé, rien n'a été importé ({len(self.problems)} problème(s)) :"
+        head = f"{self.file} : fichier refusé, rien n'a été importé ({self.problem_count} problème(s)) :"
         return "\n  ".join([head, *map(str, self.problems)])
+
+    @property
+    def problem_count(self) -> int:
+        """All the problems found, those beyond the listed ones included."""
+        return sum(p.count if isinstance(p, MoreProblems) else 1 for p in self.problems)
 
     def to_dict(self) -> dict:
         return {"ok": self.ok, "file": self.file, "rows": self.rows, "communes": self.communes,
+                "problem_count": self.problem_count,
                 "indicators": self.indicators, "years": self.years, "synthetic": self.synthetic,
                 "source_id": self.source_id, "source_label": self.source_label, "replaced": self.replaced,
                 "path": str(self.path) if self.path else None,
@@ -150,20 +169,34 @@ def _map_header(header: list[str]) -> dict[str, int]:
 
 
 class _Collector:
+    """The problems of one file: the first ``limits.MAX_PROBLEMS``, then how many more; values quoted
+    are cut to ``limits.MAX_VALUE_SHOWN`` characters (a message never repeats unbounded input)."""
+
     def __init__(self, name: str):
-        self.name, self.items, self.overflow = name, [], 0
+        self.name = limits.shorten(name)
+        self.kept = limits.ProblemCounter()
 
     def add(self, line, column, value, problem):
-        if len(self.items) < MAX_PROBLEMS:
-            self.items.append(Problem(self.name, line, column, value, problem))
-        else:
-            self.overflow += 1
+        value = None if value is None else limits.shorten(value)
+        column = None if column is None else limits.shorten(column, 40)
+        self.kept.add(Problem(self.name, line, column, value, problem))
+
+    def clear(self) -> None:
+        self.kept = limits.ProblemCounter()
 
     def result(self) -> list[Problem]:
-        out = list(self.items)
-        if self.overflow:
-            out.append(Problem(self.name, None, None, None, f"… et {self.overflow} autre(s) problème(s)"))
+        out = list(self.kept.items)
+        if self.kept.overflow:
+            out.append(MoreProblems(self.name, None, None, None, self.kept.overflow_text(), self.kept.overflow))
         return out
+
+
+class _BoundReached(Exception):
+    """Reading stops: a bound of :mod:`atlas.userdata.limits` was reached (or the file is unreadable)."""
+
+    def __init__(self, problem: str, line: int | None = None, column: str | None = None, value=None):
+        super().__init__(problem)
+        self.problem, self.line, self.column, self.value = problem, line, column, value
 
 
 def _cell_text(v) -> str:
@@ -180,32 +213,95 @@ def _cell_text(v) -> str:
     return str(v).strip()
 
 
+def _column_name(header: list[str] | None, index: int, letters: bool) -> str:
+    """A column as the user knows it: its header when short enough, else its letter (XLSX) or number."""
+    if header and index < len(header) and 0 < len(header[index]) <= 40:
+        return header[index]
+    if letters:
+        from openpyxl.utils import get_column_letter
+        return get_column_letter(index + 1)
+    return str(index + 1)
+
+
+def _check_row(cells: list[str], line: int, header_line: int | None, header: list[str] | None,
+               letters: bool) -> None:
+    """Stop at the rows, columns and cell-size bounds (``line`` is 1-based, as an editor shows it)."""
+    if line > (header_line or 0) + limits.MAX_IMPORT_ROWS:
+        raise _BoundReached(f"plus de {fmt.integer(limits.MAX_IMPORT_ROWS)} lignes de données : fichier "
+                            "trop long pour un import (découpez-le, par exemple par département)", line=line)
+    if len(cells) > limits.MAX_COLUMNS:
+        raise _BoundReached(f"plus de {fmt.integer(limits.MAX_COLUMNS)} colonnes (limite des imports)", line=line)
+    for j, v in enumerate(cells):
+        if len(v) > limits.MAX_CELL_CHARS:
+            raise _BoundReached(f"cellule de {fmt.integer(len(v))} caractères (limite "
+                                f"{fmt.integer(limits.MAX_CELL_CHARS)})", line=line,
+                                column=_column_name(header, j, letters), value=v)
+
+
+def xlsx_archive_problem(path: Path) -> str | None:
+    """Why an XLSX is refused from its zip directory alone (sheets, members, uncompressed sizes), or
+    None. Reads only the central directory: a decompression bomb is refused before any inflating.
+    (Python's ``zipfile``, which openpyxl uses, never inflates a member past its declared size.)"""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return "classeur XLSX illisible (archive zip invalide) : enregistrez-le à nouveau depuis le tableur"
+    if len(infos) > limits.MAX_XLSX_MEMBERS:
+        return (f"classeur de {fmt.integer(len(infos))} fichiers internes (limite "
+                f"{fmt.integer(limits.MAX_XLSX_MEMBERS)})")
+    sheets = [i for i in infos if re.fullmatch(r"xl/worksheets/[^/]+\.xml", i.filename, flags=re.IGNORECASE)]
+    if len(sheets) > limits.MAX_XLSX_SHEETS:
+        return (f"classeur de {fmt.integer(len(sheets))} feuilles (limite {fmt.integer(limits.MAX_XLSX_SHEETS)} "
+                "feuilles ; seule la première est lue)")
+    for i in infos:
+        bound = (limits.MAX_XLSX_SHARED_STRINGS_BYTES if i.filename.lower().endswith("sharedstrings.xml")
+                 else limits.MAX_XLSX_MEMBER_BYTES)
+        if i.file_size > bound:
+            return (f"classeur trop volumineux une fois décompressé : {limits.shorten(i.filename)} fait "
+                    f"{limits.size_text(i.file_size)} (limite {limits.size_text(bound)})")
+    total = sum(i.file_size for i in infos)
+    if total > limits.MAX_XLSX_TOTAL_BYTES:
+        return (f"classeur trop volumineux une fois décompressé : {limits.size_text(total)} (limite "
+                f"{limits.size_text(limits.MAX_XLSX_TOTAL_BYTES)})")
+    return None
+
+
 def _read_xlsx(path: Path, name: str, probs: _Collector) -> tuple[list[str], list[tuple[int, list[str]]]] | None:
+    """First sheet, streamed (openpyxl read-only), after :func:`xlsx_archive_problem` let it through."""
+    problem = xlsx_archive_problem(path)
+    if problem:
+        raise _BoundReached(problem)
     import openpyxl
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any unreadable workbook is one problem to report
-        probs.add(None, None, None, f"classeur XLSX illisible ({exc.__class__.__name__})")
-        return None
+        raise _BoundReached(f"classeur XLSX illisible ({exc.__class__.__name__})") from None
     try:
+        if not wb.worksheets:
+            raise _BoundReached("classeur sans feuille")
         ws = wb.worksheets[0]
-        header, rows = None, []
-        for i, row in enumerate(ws.iter_rows(values_only=True), start=1):
+        header, header_line, rows = None, None, []
+        # max_col: openpyxl pads rows to this width, never more; one column past the bound shows it is reached
+        for i, row in enumerate(ws.iter_rows(values_only=True, max_col=limits.MAX_COLUMNS + 1), start=1):
             cells = [_cell_text(v) for v in row]
             while cells and cells[-1] == "":
                 cells.pop()
+            _check_row(cells, i, header_line, header, letters=True)
             if header is None:
                 if any(cells):
-                    header = cells
-                    header_line = i
+                    header, header_line = cells, i
                 continue
             if any(cells):
                 rows.append((i, cells))
+    except _BoundReached:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a damaged sheet is one problem to report
+        raise _BoundReached(f"classeur XLSX illisible ({exc.__class__.__name__})") from None
     finally:
         wb.close()
     if header is None:
-        probs.add(None, None, None, "feuille vide")
-        return None
+        raise _BoundReached("feuille vide")
     width = len(header)
     rows = [(i, (cells + [""] * width)[:max(width, len(cells))]) for i, cells in rows]
     for i, cells in rows:
@@ -217,44 +313,65 @@ def _read_xlsx(path: Path, name: str, probs: _Collector) -> tuple[list[str], lis
 
 def _read_csv(data: bytes, name: str, probs: _Collector) -> tuple[list[str], list[tuple[int, list[str]]]] | None:
     if not data.strip():
-        probs.add(None, None, None, "fichier vide")
-        return None
+        raise _BoundReached("fichier vide")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        probs.add(line, f"caractère {col}", data[exc.start:exc.start + 1],
-                  "encodage non UTF-8 (probablement Latin-1/Windows-1252) : enregistrer le fichier en UTF-8")
-        return None
-    first = text.splitlines()[0] if text.splitlines() else ""
+        raise _BoundReached("encodage non UTF-8 (probablement Latin-1/Windows-1252) : enregistrer le fichier "
+                            "en UTF-8", line=line, column=f"caractère {col}",
+                            value=data[exc.start:exc.start + 1]) from None
+    first = text.split("\n", 1)[0].rstrip("\r")
     best = None
     for delim in (";", ",", "\t"):
-        header = next(csv.reader([first], delimiter=delim))
+        try:
+            _, header = next(iter_csv_rows(first, name, delimiter=delim))
+        except (InputError, StopIteration):
+            continue
         found = _map_header(header)
         if best is None or len(found) > best[2]:
             best = (delim, header, len(found))
-    delim, header, nfound = best
-    mapped = _map_header(header)
-    if not all(k in mapped for k in ("code", "indicator")):
-        probs.add(1, None, first[:120],
-                  "séparateur non reconnu ou en-tête sans les colonnes code_commune et indicateur "
-                  "(séparateurs acceptés : « ; », « , », tabulation)")
-        return None
-    header = [h.strip() for h in header]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
-    next(reader)
-    rows = []
-    for row in reader:
-        line = reader.line_num
-        if not row or all(not v.strip() for v in row):
-            continue
-        if len(row) != len(header):
-            what = "ligne tronquée ou colonne manquante" if len(row) < len(header) else f"séparateur « {delim} » en trop"
-            probs.add(line, None, None, f"{len(row)} champs au lieu de {len(header)} ({what})")
-            continue
-        rows.append((line, [v.strip() for v in row]))
+    if best is None or not all(k in _map_header(best[1]) for k in ("code", "indicator")):
+        raise _BoundReached("séparateur non reconnu ou en-tête sans les colonnes code_commune et indicateur "
+                            "(séparateurs acceptés : « ; », « , », tabulation)", line=1, value=first)
+    delim = best[0]
+    header, rows = None, []
+    try:
+        for line, row in iter_csv_rows(text, name, delimiter=delim):
+            _check_row(row, line, 1, header, letters=False)
+            if header is None:
+                header = [h.strip() for h in row]
+                continue
+            if not row or all(not v.strip() for v in row):
+                continue
+            if len(row) != len(header):
+                what = ("ligne tronquée ou colonne manquante" if len(row) < len(header)
+                        else f"séparateur « {delim} » en trop")
+                probs.add(line, None, None, f"{len(row)} champs au lieu de {len(header)} ({what})")
+                continue
+            rows.append((line, [v.strip() for v in row]))
+    except InputError as exc:           # malformed CSV (csv.Error), with its line
+        raise _BoundReached(exc.problem, line=exc.line) from None
     return header, rows
+
+
+def _read_table(path: Path, name: str, probs: _Collector):
+    """Header and rows of a CSV or XLSX import, or None (the reason is in ``probs``)."""
+    try:
+        size = path.stat().st_size
+        if size > limits.MAX_IMPORT_BYTES:
+            raise _BoundReached(f"fichier de {limits.size_text(size)} : la limite des imports est de "
+                                f"{limits.size_text(limits.MAX_IMPORT_BYTES)}")
+        if path.suffix.lower() in (".xlsx", ".xlsm") or Path(name).suffix.lower() in (".xlsx", ".xlsm"):
+            return _read_xlsx(path, name, probs)
+        return _read_csv(path.read_bytes(), name, probs)
+    except _BoundReached as stop:
+        # The file is refused for this reason alone: problems of the rows read before it are dropped
+        # (they would push the reason out of a capped list, and the file cannot be imported anyway).
+        probs.clear()
+        probs.add(stop.line, stop.column, stop.value, stop.problem)
+        return None
 
 
 def validate_indicator_table(path, valid_codes=None, *, original_name: str | None = None,
@@ -267,10 +384,7 @@ def validate_indicator_table(path, valid_codes=None, *, original_name: str | Non
     if valid_codes is not None and hasattr(valid_codes, "valid_codes"):
         valid_codes = valid_codes.valid_codes
     probs = _Collector(name)
-    if path.suffix.lower() in (".xlsx", ".xlsm") or Path(name).suffix.lower() in (".xlsx", ".xlsm"):
-        parsed = _read_xlsx(path, name, probs)
-    else:
-        parsed = _read_csv(path.read_bytes(), name, probs)
+    parsed = _read_table(path, name, probs)
     empty = pd.DataFrame(columns=["indicator_id", "code", "year", "value", "numerator", "denominator",
                                   "source_label", "synthetic", "line"])
     if parsed is None:
@@ -281,7 +395,8 @@ def validate_indicator_table(path, valid_codes=None, *, original_name: str | Non
     if "numerator" not in cols and "value" not in cols:
         missing.append("numerateur (ou valeur)")
     if missing:
-        probs.add(1, None, None, f"colonne(s) absente(s) : {', '.join(missing)} (en-tête lu : {', '.join(header)})")
+        shown = limits.shorten(", ".join(limits.shorten(h, 40) for h in header), 300)
+        probs.add(1, None, None, f"colonne(s) absente(s) : {', '.join(missing)} (en-tête lu : {shown})")
         return empty, probs.result()
     if not records:
         probs.add(None, None, None, "aucune ligne de données")
@@ -363,6 +478,11 @@ def validate_indicator_table(path, valid_codes=None, *, original_name: str | Non
         if den == 0 and (num or val):
             probs.add(line, colname["denominator"], get("denominator"), "dénominateur nul")
             bad = True
+        label = get("source")
+        why = limits.label_problem(label, limits.MAX_LABEL_CHARS) if label else None
+        if why:
+            probs.add(line, colname["source"], label, f"libellé de source refusé : {why}")
+            bad = True
         flag = get("synthetic").lower()
         if flag in TRUE_WORDS:
             synthetic_flags.add(True)
@@ -425,9 +545,14 @@ def import_indicator_table(path, valid_codes=None, dest_dir: Path | None = None,
         valid_codes = valid_codes.valid_codes
     if valid_codes is None:
         raise AtlasError("import : la liste des communes (base construite) est nécessaire pour valider le fichier")
+    why = limits.label_problem(source_label, limits.MAX_LABEL_CHARS) if source_label else None
+    if why:
+        return ImportReport(ok=False, file=limits.shorten(name), problems=[
+            Problem(limits.shorten(name), None, "source_label", limits.shorten(source_label),
+                    f"libellé de source refusé : {why}")])
     rows, problems = validate_indicator_table(path, valid_codes, original_name=name, rekey=rekey)
     if problems:
-        return ImportReport(ok=False, file=name, problems=problems)
+        return ImportReport(ok=False, file=limits.shorten(name), problems=problems)
     dest_dir = Path(dest_dir) if dest_dir else imports_dir()
     dest_dir.mkdir(parents=True, exist_ok=True)
     slug = import_slug(name)

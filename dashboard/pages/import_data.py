@@ -110,7 +110,7 @@ def _report_view(report) -> html.Div:
             for p in report.problems]
     return html.Div([
         dbc.Alert([html.Strong("Fichier refusé : rien n'a été importé. "),
-                   f"{fmt.plural(len(report.problems), 'problème')} dans « {report.file} » ; corrigez-les puis "
+                   f"{fmt.plural(report.problem_count, 'problème')} dans « {report.file} » ; corrigez-les puis "
                    "importez à nouveau."], color="danger", id="import-rejected"),
         html.Table([html.Thead(html.Tr([html.Th("Ligne"), html.Th("Colonne"), html.Th("Valeur"), html.Th("Problème")])),
                     html.Tbody(rows)], className="table table-sm table-bordered small", id="import-problems"),

@@ -26,6 +26,7 @@ def run(ctx) -> None:
         SELECT v.indicator_id, v.year, v.numerator, v.denominator, v.source_id, v.synthetic,
                c.departement, c.region, 'FR' AS france
         FROM commune_values v JOIN communes c USING (code)
+        ORDER BY v.indicator_id, v.year, v.code  -- fixed summation order: bit-identical builds
     """).df()
     keep = tuple(OFFICIAL_REFERENCE_INDICATORS)
     # Rows of official publications (any indicator) are kept; their step replaces them.
