@@ -10,6 +10,7 @@ from atlas import paths
 from atlas.errors import InputError
 from etl.parsers.bpe import read_bpe_health
 from etl.parsers.rpps import RPPS_HEADER, format_rpps_line, read_personne_activite
+from etl.steps.professionals import RPPS_DENSITIES
 
 
 def rpps_row(pp, prof, mode="L", com="01001", cp="", sf="", section="", site="S1"):
@@ -149,16 +150,15 @@ def test_territory_density_is_sum_of_counts_over_sum_of_population(store):
     t = store.territory("aunis-sud")
     codes = list(t.codes)
     pop = store.communes.loc[codes, "population"].astype(float)
-    for prof in ("mg", "inf", "pharma"):
-        for mode, suffix in (("all", ""), ("liberal", "_liberal")):
-            fig, year, rows = store.figure(f"density_{prof}{suffix}", codes)
-            pbc = store.query("SELECT code, count FROM professionals_by_commune WHERE profession = ? AND mode = ? "
-                              "AND year = ? AND list_contains(?, code)", [prof, mode, year, codes])
-            assert fig.numerator == pbc["count"].sum()
-            assert fig.denominator == pop.sum()
-            assert fig.value == pytest.approx(pbc["count"].sum() / pop.sum() * 10_000)
-            # not the mean of commune densities
-            assert fig.value != pytest.approx(rows["value"].mean(), rel=1e-9)
+    for iid, (prof, mode) in RPPS_DENSITIES.items():      # the RPPS densities (all modes; libéral pharmacists)
+        fig, year, rows = store.figure(iid, codes)
+        pbc = store.query("SELECT code, count FROM professionals_by_commune WHERE profession = ? AND mode = ? "
+                          "AND year = ? AND list_contains(?, code)", [prof, mode, year, codes])
+        assert fig.numerator == pbc["count"].sum()
+        assert fig.denominator == pop.sum()
+        assert fig.value == pytest.approx(pbc["count"].sum() / pop.sum() * 10_000)
+        # not the mean of commune densities
+        assert fig.value != pytest.approx(rows["value"].mean(), rel=1e-9)
 
 
 @pytest.mark.integration
