@@ -216,3 +216,19 @@ def test_build_writes_every_commune_and_only_rereads_its_vintage(tmp_path):
     after = dict(((c, y), n) for c, y, n in _values(
         d, "SELECT code, year, numerator FROM commune_values WHERE indicator_id = 'density_mg_liberal' AND numerator > 0"))
     assert after == {("01004", 2019): 5, ("01002", 2018): 1}
+
+
+def test_same_vintage_from_two_sources_is_read_once(tmp_path):
+    mirror = tmp_path / "mirror"
+    f.write_tiny_sources(mirror)
+    (mirror / "insee").mkdir()
+    lines = ensemble_lines(2019, [("01001", "D201", 2)])
+    write_zip(mirror / "insee/bpe19_ensemble_csv.zip", "bpe19_ensemble.csv", lines)
+    again = write(tmp_path / "DS_BPE_copy.csv", lines)
+    run_build(BuildOptions(data_dir=tmp_path / "geodata", mirror=mirror, allow_download=False,
+                           cache_dir=tmp_path / "cache", files={"insee_bpe_denombrement": again}))
+    d = tmp_path / "geodata"
+    assert _values(d, "SELECT source_id, numerator FROM commune_values WHERE indicator_id = 'density_mg_liberal' "
+                      "AND numerator > 0") == [("insee_bpe_ensemble_2019", 2)]
+    warnings = dict(_values(d, "SELECT key, value FROM build_info"))["warnings"]
+    assert "insee_bpe_denombrement : millésime(s) 2019 déjà lu(s) dans insee_bpe_ensemble_2019" in warnings

@@ -190,3 +190,40 @@ def test_professionals_table_and_store(store):
     con = store.con
     assert con is not None and isinstance(store.query("SELECT 1 AS x"), pd.DataFrame)
     assert duckdb.__version__
+
+
+def test_professional_counted_once_per_area(tmp_path):
+    """A GP with cabinets in two communes of the Ain counts in each commune and once in the Ain,
+    its région and France; the person-level table lets any set of communes be counted the same way."""
+    import factories as f
+    from etl.build import BuildOptions, run_build
+
+    f.write_tiny_sources(tmp_path / "mirror")
+    rows = [rpps_row("100", "10", sf="SM54", com="01001"), rpps_row("100", "10", sf="SM54", com="01002", site="S2"),
+            rpps_row("100", "10", mode="S", sf="SM54", com="01002", site="H"),
+            rpps_row("200", "10", sf="SM54", com="01004"), rpps_row("300", "10", sf="SM54", com="02001"),
+            rpps_row("400", "21", section="A", com="01001")]
+    rpps = write_rpps(tmp_path / "PS_LibreAcces_Personne_activite_202401010000.txt", rows)
+    run_build(BuildOptions(data_dir=tmp_path / "geodata", mirror=tmp_path / "mirror", allow_download=False,
+                           cache_dir=tmp_path / "cache", files={"rpps_personne_activite": rpps}))
+    con = duckdb.connect(str(tmp_path / "geodata/current/atlas.duckdb"), read_only=True)
+    try:
+        communes = dict(con.execute("SELECT code, numerator FROM commune_values WHERE indicator_id = 'density_mg' "
+                                    "AND numerator > 0").fetchall())
+        refs = {(lvl, code): (v, n, d) for lvl, code, v, n, d in con.execute(
+            "SELECT level, code, value, numerator, denominator FROM reference_values "
+            "WHERE indicator_id = 'density_mg'").fetchall()}
+        pharma = con.execute("SELECT numerator FROM reference_values WHERE indicator_id = 'density_pharma_liberal' "
+                             "AND level = 'france'").fetchall()
+        sites = con.execute("SELECT count(*), count(DISTINCT person), bool_or(person = 100) FROM professional_sites "
+                            "WHERE profession = 'mg'").fetchall()[0]
+        liberal_ids = con.execute("SELECT count(*) FROM commune_values WHERE indicator_id = 'density_mg_liberal'").fetchall()
+    finally:
+        con.close()
+    assert communes == {"01001": 1, "01002": 1, "01004": 1, "02001": 1}
+    assert refs[("departement", "01")] == (pytest.approx(2 / 1790 * 10_000), 2, 1790)      # not 3
+    assert refs[("region", "84")][1] == 2 and refs[("departement", "02")][1] == 1
+    assert refs[("france", "FR")] == (pytest.approx(3 / 3790 * 10_000), 3, 3790)           # not 4
+    assert pharma == [(1,)]
+    assert sites == (5, 3, False)          # 100: 01001 libéral, 01002 libéral and salarié; 200; 300. Ids pseudonymous
+    assert liberal_ids == [(0,)]           # libéral GP densities come from the BPE, not from the RPPS

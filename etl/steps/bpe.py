@@ -87,12 +87,12 @@ def run(ctx) -> None:
     con = ctx.con
     only = ctx.options.only
     selected = [only] if only in BPE_SOURCES else list(BPE_SOURCES)
-    # --only one vintage: the other vintages' rows of the copied build are kept as they are.
-    kept = con.execute(f"""SELECT {', '.join(VALUE_COLUMNS)} FROM commune_values
-                           WHERE list_contains(?, indicator_id) AND NOT list_contains(?, source_id)""",
-                       [BPE_INDICATORS, selected]).df()
-    frames = [kept] if not kept.empty else []
-    year_source = dict(zip(kept["year"], kept["source_id"]))
+    # Rows are replaced per source (a vintage re-read alone with --only keeps the others' rows): deleting
+    # by source rather than by indicator also keeps DuckDB's primary-key index work to the rows replaced.
+    con.execute("DELETE FROM commune_values WHERE list_contains(?, source_id)", [selected])
+    year_source = dict(con.execute("SELECT DISTINCT year, source_id FROM commune_values "
+                                   "WHERE list_contains(?, indicator_id)", [BPE_INDICATORS]).fetchall())
+    frames = []
     for sid in selected:
         src = ctx.resolve(sid)
         if src is None:
@@ -111,7 +111,11 @@ def run(ctx) -> None:
         year_source.update({int(y): sid for y in counts["year"].unique()})
         frames.append(commune_values(counts, ctx.communes, source_id=sid))
         ctx.record_source(src, message=message)
-    values = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=VALUE_COLUMNS)
+    if not frames:
+        return
+    values = pd.concat(frames, ignore_index=True)[VALUE_COLUMNS]
     for c in ("value", "numerator", "denominator"):
         values[c] = pd.to_numeric(values[c], errors="coerce").astype("float64")
-    ctx.replace_commune_values(BPE_INDICATORS, values)
+    con.register("__bpe", values)
+    con.execute("INSERT INTO commune_values SELECT * FROM __bpe")
+    con.unregister("__bpe")
