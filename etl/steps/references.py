@@ -32,34 +32,35 @@ NOT_COMPUTED_HERE = OFFICIAL_REFERENCE_INDICATORS | PERSON_REFERENCE_INDICATORS
 
 def run(ctx) -> None:
     con = ctx.con
-    values = con.execute("""
-        SELECT v.indicator_id, v.year, v.numerator, v.denominator, v.source_id, v.synthetic,
-               c.departement, c.region
-        FROM commune_values v JOIN communes c USING (code)
-        WHERE NOT list_contains(?, v.indicator_id)
-    """, [sorted(NOT_COMPUTED_HERE)]).df()
-    values = with_levels(values)
+    skip = sorted(NOT_COMPUTED_HERE)
     # Rows of official publications (any indicator) are kept; their step replaces them.
     con.execute("DELETE FROM reference_values WHERE NOT list_contains(?, indicator_id) "
-                "AND NOT list_contains(?, source_id)", [sorted(NOT_COMPUTED_HERE), list(OFFICIAL_SOURCES)])
+                "AND NOT list_contains(?, source_id)", [skip, list(OFFICIAL_SOURCES)])
     communes = con.execute("SELECT code, departement, region, population FROM communes").df()
+    # One (indicator, year) at a time: memory stays that of one national indicator (~35,000 rows).
+    groups = con.execute("""
+        SELECT v.indicator_id, v.year, mode(v.source_id), bool_or(v.synthetic), list(DISTINCT c.departement)
+        FROM commune_values v JOIN communes c USING (code)
+        WHERE NOT list_contains(?, v.indicator_id) GROUP BY 1, 2 ORDER BY 1, 2""", [skip]).fetchall()
     frames = []
     areas_of: dict[frozenset, dict] = {}          # most indicators share the same covered départements
-    for (iid, year), part in values.groupby(["indicator_id", "year"]):
+    for iid, year, source_id, synthetic, deps in groups:
         ind = CATALOG[iid]
-        source_id = part["source_id"].mode().iat[0]
-        synthetic = bool(part["synthetic"].any())
-        deps = frozenset(part["departement"].unique())
+        deps = frozenset(deps)
         if deps not in areas_of:
             areas_of[deps] = covered_areas(communes, set(deps))
         areas = areas_of[deps]
+        part = with_levels(con.execute("""
+            SELECT v.numerator, v.denominator, c.departement, c.region
+            FROM commune_values v JOIN communes c USING (code) WHERE v.indicator_id = ? AND v.year = ?""",
+                                       [iid, year]).df())
         for level, col in LEVEL_COLUMNS.items():
             sub = part[part[col].isin(areas[level])]
             if sub.empty:
                 continue
             g = aggregate_by(ind, sub, col).rename(columns={col: "code"})
             g["indicator_id"], g["level"], g["year"] = iid, level, int(year)
-            g["source_id"], g["synthetic"] = source_id, synthetic
+            g["source_id"], g["synthetic"] = source_id, bool(synthetic)
             frames.append(g[["indicator_id", "level", "code", "year", "value", "numerator", "denominator",
                              "source_id", "synthetic"]])
     if frames:
