@@ -4,11 +4,14 @@
 
 Reports, as JSON, with the machine it ran on:
 
-* build wall time and peak memory (max RSS of the build process, from ``wait4``), with and without
-  ``--demo``, median / min / max of ``--runs`` cold builds (fresh data directory and fresh cache each:
-  zip extraction and demo-file generation included), for this tree and for a baseline revision in
-  the same run (``git archive`` of the revision into a temporary directory, never a git worktree;
-  same interpreter and packages), side by side; ``--baseline ''`` skips it;
+* build wall time, CPU time (user + system) and peak memory (max RSS) of the build process (from
+  ``wait4``: that child's own figures), with and without ``--demo``, median / min / max of ``--runs``
+  cold builds (fresh data directory and fresh cache each: zip extraction and demo-file generation
+  included), for this tree and for a baseline revision in the same run (``git archive`` of the
+  revision into a temporary directory, never a git worktree; same interpreter and packages), side by
+  side; ``--baseline ''`` skips it. Runs alternate between the trees so that a change of load on a
+  shared machine weighs on both; CPU time is the steadier figure there (the load averages before and
+  after are reported);
 * the INSEE BPE count-file parse throughput (etl/parsers/bpe_ensemble.py on the mirror's
   ``bpe19_ensemble_csv.zip``): rows per second, median of ``--parse-runs`` in-process runs on the
   already extracted CSV, plus the extraction time of the zip member (there is no such parser in the
@@ -47,8 +50,8 @@ def machine() -> str:
            f"{platform.release()}, Python {platform.python_version()}"
 
 
-def timed_build(tree: Path, mirror: str, demo: bool, work: Path) -> tuple[float, float, Path]:
-    """One cold build of ``tree`` in a subprocess: (wall seconds, peak RSS MiB, data dir)."""
+def timed_build(tree: Path, mirror: str, demo: bool, work: Path) -> tuple[float, float, float, Path]:
+    """One cold build of ``tree`` in a subprocess: (wall seconds, CPU seconds, peak RSS MiB, data dir)."""
     data = Path(tempfile.mkdtemp(prefix="data-", dir=work))
     env = {**os.environ, "ATLAS_DATA_DIR": str(data), "ATLAS_CACHE": str(data / "cache"),
            "ATLAS_USER_DIR": str(data / "user"), "PYTHONPATH": str(tree)}
@@ -62,7 +65,7 @@ def timed_build(tree: Path, mirror: str, demo: bool, work: Path) -> tuple[float,
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"build failed in {tree} (demo={demo}):\n{log.read_text(errors='replace')[-2000:]}")
-    return wall, usage.ru_maxrss / 1024, data
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, data
 
 
 def summary(values: list[float], digits: int = 1) -> dict:
@@ -75,16 +78,16 @@ def bench_builds(trees: dict[str, Path], mirror: str, runs: int, work: Path) -> 
     last = None
     for demo in (False, True):
         key = "with --demo" if demo else "without --demo"
-        out[key] = {}
-        for name, tree in trees.items():
-            walls, peaks = [], []
-            for _ in range(runs):
-                wall, peak, data = timed_build(tree, mirror, demo, work)
-                walls.append(wall)
-                peaks.append(peak)
+        figures = {name: {"wall": [], "cpu": [], "peak": []} for name in trees}
+        for _ in range(runs):
+            for name, tree in trees.items():          # alternate: baseline, this tree, baseline, …
+                wall, cpu, peak, data = timed_build(tree, mirror, demo, work)
+                for k, v in (("wall", wall), ("cpu", cpu), ("peak", peak)):
+                    figures[name][k].append(v)
                 if name == "this tree":
                     last = data
-            out[key][name] = {"wall_s": summary(walls), "peak_rss_mib": summary(peaks, 0)}
+        out[key] = {name: {"wall_s": summary(f["wall"]), "cpu_s": summary(f["cpu"]),
+                           "peak_rss_mib": summary(f["peak"], 0)} for name, f in figures.items()}
     return out, last
 
 
@@ -141,8 +144,12 @@ def main() -> None:
             archive = subprocess.run(["git", "archive", args.baseline], cwd=ROOT, check=True, capture_output=True).stdout
             subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
             trees = {f"baseline {args.baseline}": base, "this tree": ROOT}
+        load_before = os.getloadavg()
         builds, last = bench_builds(trees, args.mirror, args.runs, work)
-        result = {"machine": machine(), "builds (cold: fresh data dir and cache)": builds,
+        result = {"machine": machine(),
+                  "load_average_1_5_15_before_after": [[round(x, 2) for x in load_before],
+                                                       [round(x, 2) for x in os.getloadavg()]],
+                  "builds (cold: fresh data dir and cache)": builds,
                   "bpe_parse": bench_parse(args.mirror, args.parse_runs, work),
                   "geometry": geometry_sizes(last, work)}
     print(json.dumps(result, indent=2, ensure_ascii=False))

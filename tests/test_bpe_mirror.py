@@ -66,12 +66,23 @@ def test_merged_commune_is_the_sum_of_its_former_communes(store, raw_2019):
     assert value.denominator == pop and value.value == pytest.approx(raw(raw_2019, former, "D201") / pop * 10_000)
 
 
-def test_paris_is_the_sum_of_its_arrondissements(store, raw_2019):
+def test_rekey_map_folds_the_arrondissements(mirror_dir):
+    from etl.parsers.decoupage import read_decoupage_tarball
+    rekey = read_decoupage_tarball(mirror_dir / "etalab/etalab-decoupage-administratif-6.0.0.tgz").rekey
+    for codes, commune in (([f"751{i:02d}" for i in range(1, 21)], "75056"),
+                           ([f"6938{i}" for i in range(1, 10)], "69123"),
+                           ([f"132{i:02d}" for i in range(1, 17)], "13055")):
+        assert {rekey[c] for c in codes} == {commune}
+
+
+def test_paris_lyon_marseille_are_the_sums_of_their_arrondissements(store, raw_2019):
     arrondissements = [f"751{i:02d}" for i in range(1, 21)]
     assert all(raw_2019[(c, "D201")] for c in arrondissements)
     assert bpe_count(store, "density_mg_liberal", "75056") == raw(raw_2019, arrondissements, "D201")
     lyon = [f"6938{i}" for i in range(1, 10)]
     assert bpe_count(store, "density_pharmacy", "69123") == raw(raw_2019, lyon, "D301")
+    marseille = [f"132{i:02d}" for i in range(1, 17)]
+    assert bpe_count(store, "density_inf_liberal", "13055") == raw(raw_2019, marseille, "D232")
 
 
 @pytest.mark.parametrize("code, typequ, iid", [

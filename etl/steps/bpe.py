@@ -13,10 +13,10 @@ build (populations légales): the source message names both. A BPE count is a nu
 practice locations, a professional practising in two communes counting in each (see
 :mod:`etl.parsers.bpe_ensemble`).
 
-Known limit: a commune re-created after the BPE vintage (the four Cantal communes split from
-Neussargues en Pinatelle on 1 January 2025, 15031, 15035, 15047, 15171) shows 0 for the vintages
-before: its equipments were counted in the commune it belonged to, which the re-keying map (old code
--> current code) cannot split.
+Known limit: a commune re-created after the BPE vintage (the four Cantal communes 15031, 15035, 15047,
+15171, re-created in 2025 out of Neussargues en Pinatelle, 15141, now Neussargues-Moissac; they have
+no polygon either) shows 0 for the vintages before: its equipments were counted in the commune it
+belonged to, which the re-keying map (old code -> current code) cannot split.
 
 ``python -m etl build --only <source>`` re-reads that vintage alone and keeps the others' rows.
 """

@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from atlas import paths
+from atlas import fmt, paths
 from .. import schema
 from atlas.catalog import BPE_PROFESSIONS, CATALOG, PROFESSIONS, density_id
 from ..parsers.bpe import read_bpe_health
@@ -100,12 +100,13 @@ def run_rpps(ctx) -> None:
     refs = person_references(con, communes, covered, year=res.year, source_id=src.source.id, synthetic=synthetic)
     _insert(con, "reference_values", refs)
     st = res.stats
-    msg = (f"{st['rows']} lignes lues, {st['professionals']} professionnels retenus (6 professions) ; "
-           f"population {POPULATION_YEAR} ; {st['postal_fallback']} ligne(s) localisée(s) par le code postal"
-           f" (dont {st['postal_ambiguous']} code(s) postal(aux) partagé(s) : commune la plus peuplée) ; "
-           f"{st['no_location']} sans localisation ; {st['unknown_commune']} à code commune inconnu"
+    n = {k: fmt.integer(v) for k, v in st.items() if isinstance(v, int) and not isinstance(v, bool)}
+    msg = (f"{n['rows']} lignes lues, {n['professionals']} professionnels retenus (6 professions) ; "
+           f"population {POPULATION_YEAR} ; {n['postal_fallback']} ligne(s) localisée(s) par le code postal"
+           f" (dont {n['postal_ambiguous']} code(s) postal(aux) partagé(s) : commune la plus peuplée) ; "
+           f"{n['no_location']} sans localisation ; {n['unknown_commune']} à code commune inconnu"
            f"{' (' + ', '.join(st['unknown_commune_codes'][:10]) + ')' if st['unknown_commune_codes'] else ''} ; "
-           f"{st['duplicate_rows']} ligne(s) répétant un professionnel déjà compté dans la même commune (plusieurs sites) ; "
+           f"{n['duplicate_rows']} ligne(s) répétant un professionnel déjà compté dans la même commune (plusieurs sites) ; "
            f"références départementales, régionales et nationales : professionnels distincts par territoire ; "
            f"départements couverts : {', '.join(sorted(covered))}")
     if not st["has_pharmacy_section"]:
