@@ -250,14 +250,14 @@ def read_personne_activite(path: Path, *, rekey: dict[str, str] | None = None,
             LEFT JOIN postal_df p ON p.cp = c.cp
             WHERE c.profession IS NOT NULL
         """)
-        con.execute(f"""
-            CREATE TEMP TABLE sites AS
-            SELECT DISTINCT {PERSON_ID_SQL.format(pp="pp")} AS person, pp, profession, mode, code
-            FROM located WHERE code IS NOT NULL""")
-        n_pp, n_person = con.execute("SELECT count(DISTINCT pp), count(DISTINCT person) FROM sites").fetchall()[0]
+        person = PERSON_ID_SQL.format(pp="pp")
+        n_pp, n_person = con.execute(f"""SELECT count(DISTINCT pp), count(DISTINCT {person}) FROM located
+                                         WHERE code IS NOT NULL""").fetchall()[0]
         if n_pp != n_person:
             raise InputError(path, f"identifiant pseudonyme en collision ({n_pp} professionnels, {n_person} "
                                    f"identifiants) : changer PERSON_ID_SQL dans etl/parsers/rpps.py")
+        con.execute(f"""CREATE TEMP TABLE sites AS SELECT DISTINCT {person} AS person, profession, mode, code
+                        FROM located WHERE code IS NOT NULL""")
         counts = con.execute(f"""
             SELECT area AS code, profession, mode, count FROM ({distinct_counts_sql("sites", "code")})
             ORDER BY 1, 2, 3""").df()
