@@ -89,6 +89,9 @@ class Indicator:
     # départements the source does not cover, with the reason shown instead of a value
     scope_exclusions: tuple[tuple[str, str], ...] = ()
     reference_note: str = ""     # what the references cover, when not all of France
+    # the numerator of an area counts distinct persons (RPPS: one professional with several practice
+    # communes in the area counts once), not the sum of the communes' numerators
+    distinct_persons: bool = False
     official_references: bool = False  # references from département/région publications, not from communes
     extra: dict = field(default_factory=dict)
 
@@ -132,8 +135,10 @@ def _density(prof: str, mode: str) -> Indicator:
         choice="density", profession=prof, mode=mode, higher_is_better=True,
         description=f"Nombre {_de(name)}{name}{label_mode} exerçant dans la commune, rapporté à la population "
                     f"municipale. Source des effectifs : {source}.",
-        formula="Σ professionnels / Σ population × 10 000",
+        formula="professionnels distincts / Σ population × 10 000" if mode == "all" or prof not in BPE_PROFESSIONS
+        else "Σ professionnels / Σ population × 10 000",
         detail=("Professionnels / habitants", "{num} / {den}"),
+        distinct_persons=mode == "all" or prof not in BPE_PROFESSIONS,
     )
 
 

@@ -6,8 +6,8 @@ that the real parsers read them, and every value derived from them is flagged ``
 
   * ``rpps_personne_activite``  ANS ``PS_LibreAcces_Personne_activite`` (``|``, UTF-8 with BOM)
   * ``insee_bpe``               INSEE BPE, geolocated (``;``, Lambert 93 coordinates)
-  * ``ameli_sans_mt``, ``ameli_densites_liberaux``, ``spf_vaccination_grippe``,
-    ``spf_depistage_cancers``   département / région / France references (Opendatasoft CSV exports)
+  * ``ameli_sans_mt``, ``spf_depistage_cancers``   département / région / France references
+    (Opendatasoft CSV exports)
   * ``cpam_commune_indicators`` the project's commune import format, with ``donnees_fictives = oui``
 
 Scope: the communes of the départements of the five CPTS (17, 42, 43, 44, 69; 42 because Entre
@@ -41,12 +41,11 @@ import pandas as pd
 
 from .parsers.rpps import GP_SAVOIR_FAIRE, RPPS_HEADER, rpps_header_line
 
-DEMO_VERSION = 5
+DEMO_VERSION = 6
 SEED = 20_240_611
 DEMO_DEPARTEMENTS = ("17", "42", "43", "44", "69")
 RPPS_DATE = "202501150600"        # extraction date in the demo file name -> year 2025
 REFERENCE_YEARS = (2023, 2024)    # years of the demo share indicators (commune file and references)
-AMELI_DENSITY_YEAR = int(RPPS_DATE[:4])   # same year as the RPPS file: official region/France references fill the levels the demo does not cover
 
 # National densities per 10,000 inhabitants used to draw demo counts: (all modes, libéral).
 # Rounded orders of magnitude, for demo calibration only:
@@ -105,8 +104,6 @@ FILES = {
     "rpps_personne_activite": f"PS_LibreAcces_Personne_activite_{RPPS_DATE}.txt",
     "insee_bpe": "BPE24_demo.csv",
     "ameli_sans_mt": "ameli_sans_mt_demo.csv",
-    "ameli_densites_liberaux": "ameli_densites_liberaux_demo.csv",
-    "spf_vaccination_grippe": "spf_vaccination_grippe_demo.csv",
     "spf_depistage_cancers": "spf_depistage_cancers_demo.csv",
     "cpam_commune_indicators": "cpam_indicateurs_communes_DEMO.csv",
 }
@@ -162,7 +159,7 @@ def generate_demo_files(con, root: Path, postal: dict[str, list[str]] | None = N
     _write_rpps(files.path("rpps_personne_activite"), scope, counts, rng, unique_postal)
     _write_bpe(files.path("insee_bpe"), scope, counts, rng)
     shares = _write_commune_shares(files.path("cpam_commune_indicators"), scope, counts, calib, rng)
-    _write_references(files, scope, communes, deps, regs, counts, shares, rng)
+    _write_references(files, scope, communes, deps, regs, shares, rng)
     done.write_text(json.dumps({"version": DEMO_VERSION, "seed": SEED}))
     return files
 
@@ -384,7 +381,7 @@ def _write_commune_shares(path: Path, scope: pd.DataFrame, counts: pd.DataFrame,
     return df
 
 
-def _write_references(files: DemoFiles, scope, communes, deps, regs, counts, shares, rng) -> None:
+def _write_references(files: DemoFiles, scope, communes, deps, regs, shares, rng) -> None:
     dep_name = dict(zip(deps["code"], deps["nom"]))
     reg_name = dict(zip(regs["code"], regs["nom"]))
     dep_region = dict(zip(deps["code"], deps["region"]))
@@ -419,10 +416,6 @@ def _write_references(files: DemoFiles, scope, communes, deps, regs, counts, sha
              "patients_sans_mt": num, "part_patients_sans_mt": fmt(num / den * 100)}
             for lvl, code, lab, y, num, den in level_rows("sans_mt_17")]
     pd.DataFrame(rows).to_csv(files.path("ameli_sans_mt"), sep=";", index=False, encoding="utf-8")
-    # Santé publique France: influenza vaccination 65+ (rate only, as Odissé publishes it).
-    rows = [{"annee": y, "niveau": lvl, "code": code, "libelle": lab, "grip_65plus": fmt(num / den * 100)}
-            for lvl, code, lab, y, num, den in level_rows("vaccin_grippe_65")]
-    pd.DataFrame(rows).to_csv(files.path("spf_vaccination_grippe"), sep=";", index=False, encoding="utf-8")
     # Santé publique France: cancer screening (three indicators in one export).
     merged: dict = {}
     names = {"depistage_sein": ("population_cible_sein", "depistees_sein", "taux_participation_sein"),
@@ -434,25 +427,3 @@ def _write_references(files: DemoFiles, scope, communes, deps, regs, counts, sha
             r.update({c_den: den, c_num: num, c_val: fmt(num / den * 100)})
     pd.DataFrame(list(merged.values())).to_csv(files.path("spf_depistage_cancers"), sep=";", index=False,
                                                encoding="utf-8")
-    # Assurance Maladie: liberal densities per 100,000 (départements from the demo counts).
-    labels = {"mg": "Médecins généralistes", "inf": "Infirmiers", "mk": "Masseurs-kinésithérapeutes",
-              "sf": "Sages-femmes", "dent": "Chirurgiens-dentistes"}
-    cnt = counts.assign(dep=counts["code"].str[:2]).merge(scope[["code", "population"]], on="code")
-    rows = []
-    for prof, label in labels.items():
-        for dep, g in cnt.groupby("dep"):
-            n, p = int(g[f"{prof}_liberal"].sum()), float(g["population"].sum())
-            rows.append({"annee": AMELI_DENSITY_YEAR, "niveau": "département", "code": dep, "libelle": dep_name.get(dep, dep),
-                         "profession_sante": label, "effectif": n, "population": int(p),
-                         "densite": fmt(n / p * 100_000)})
-        for reg in regions:
-            d = NATIONAL_DENSITY[prof][1] * 10 * (1 + rng.normal(0, 0.05))
-            p = float(region_pop.get(reg, 0))
-            rows.append({"annee": AMELI_DENSITY_YEAR, "niveau": "région", "code": reg, "libelle": reg_name.get(reg, reg),
-                         "profession_sante": label, "effectif": int(d * p / 100_000), "population": int(p),
-                         "densite": fmt(d)})
-        d = NATIONAL_DENSITY[prof][1] * 10
-        rows.append({"annee": AMELI_DENSITY_YEAR, "niveau": "France", "code": "FR", "libelle": "France",
-                     "profession_sante": label, "effectif": int(d * fr_pop / 100_000), "population": int(fr_pop),
-                     "densite": fmt(d)})
-    pd.DataFrame(rows).to_csv(files.path("ameli_densites_liberaux"), sep=";", index=False, encoding="utf-8")

@@ -132,6 +132,23 @@ CREATE TABLE professionals_by_commune (
     PRIMARY KEY (code, profession, mode, year)
 );
 
+-- Practice sites of each professional (RPPS), one row per (person, profession, mode, commune): what
+-- counting a professional ONCE per area needs. The number of professionals of any set of communes is
+-- count(DISTINCT person) over its rows (all modes: every row; libéral: mode = 'liberal'), never a sum
+-- of commune counts (a GP with cabinets in two communes of a territory is one GP of the territory).
+-- person: a stable pseudonymous integer (the first 60 bits of md5 of the RPPS identifier: the same
+-- professional keeps the same id from one extraction to the next; the RPPS id itself is not stored).
+CREATE TABLE professional_sites (
+    person BIGINT NOT NULL,
+    profession VARCHAR NOT NULL,     -- 'mg','inf','mk','sf','pharma','dent'
+    mode VARCHAR NOT NULL,           -- 'liberal' | 'salarie' | 'benevole' | 'autre'
+    code VARCHAR NOT NULL,           -- current commune code
+    year INTEGER NOT NULL,           -- year of the RPPS extraction
+    source_id VARCHAR NOT NULL,
+    synthetic BOOLEAN NOT NULL,
+    PRIMARY KEY (person, profession, mode, code, year)
+);
+
 CREATE TABLE published_figures (
     territory_id VARCHAR NOT NULL, figure VARCHAR NOT NULL, value DOUBLE, unit VARCHAR,
     as_of VARCHAR, scope VARCHAR, source VARCHAR

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import factories as f
-from etl.aggregate import aggregate
+from atlas.figures import aggregate
 from etl.build import BuildOptions, run_build
 from atlas.errors import InputError, SourceUnavailable
 from atlas.catalog import CATALOG

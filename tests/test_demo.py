@@ -16,10 +16,14 @@ from etl import demo
 from etl.build import BuildOptions, run_build
 from etl.parsers.decoupage import read_decoupage_tarball
 from etl.sources import download
+from etl.steps.professionals import RPPS_DENSITIES
 
 ROOT = Path(__file__).resolve().parent.parent
-DEMO_SOURCES = ("rpps_personne_activite", "insee_bpe", "ameli_sans_mt", "ameli_densites_liberaux",
-                "spf_vaccination_grippe", "spf_depistage_cancers", "cpam_commune_indicators")
+DEMO_SOURCES = ("rpps_personne_activite", "insee_bpe", "ameli_sans_mt", "spf_depistage_cancers",
+                "cpam_commune_indicators")
+# Real sources the mirror holds for all of France: never synthetic, even in a --demo build.
+REAL_SOURCES = ("communes_admin", "drees_apl_mg", "insee_bpe_ensemble_2018", "insee_bpe_ensemble_2019",
+                "spf_vaccination_departement", "spf_vaccination_region", "spf_vaccination_france")
 
 
 def _digest(directory: Path) -> dict:
@@ -56,13 +60,19 @@ def test_demo_build_is_flagged_synthetic_everywhere(atlas):
     s = atlas.provenance.sources
     for sid in DEMO_SOURCES:
         assert s.loc[sid, "resolved_from"] == "demo" and bool(s.loc[sid, "synthetic"]), sid
-    assert not bool(s.loc["drees_apl_mg", "synthetic"])
+    for sid in REAL_SOURCES:
+        assert s.loc[sid, "status"] == "loaded" and not bool(s.loc[sid, "synthetic"]), sid
     assert atlas.any_synthetic
+    # RPPS densities (7) and the CPAM table (5 indicators) are demo data; BPE densities are real.
     q = atlas.db.query("""SELECT indicator_id, bool_and(synthetic) AS s FROM commune_values
-                       WHERE indicator_id LIKE 'density_%' OR source_id = 'cpam_commune_indicators' GROUP BY 1""")
-    assert len(q) == 17 and q["s"].all()
-    r = atlas.db.query("SELECT bool_and(synthetic) FROM reference_values WHERE source_id <> 'communes_admin' "
-                    "AND source_id <> 'drees_apl_mg'").iat[0, 0]
+                       WHERE list_contains(?, indicator_id) OR source_id = 'cpam_commune_indicators' GROUP BY 1""",
+                    [sorted(RPPS_DENSITIES)])
+    assert len(q) == 12 and q["s"].all()
+    real = atlas.db.query("SELECT bool_or(synthetic) FROM commune_values WHERE list_contains(?, source_id)",
+                       [list(REAL_SOURCES)]).iat[0, 0]
+    assert real is not None and not real
+    r = atlas.db.query("SELECT bool_and(synthetic) FROM reference_values WHERE NOT list_contains(?, source_id)",
+                    [list(REAL_SOURCES)]).iat[0, 0]
     assert r
     assert atlas.db.query("SELECT bool_and(synthetic) FROM professionals_by_commune").iat[0, 0]
 
@@ -76,7 +86,7 @@ def test_demo_calibration_and_plausibility(atlas):
     assert ven[("inf", "liberal")] == 52                          # published: 52 nurses
     assert ven.xs("liberal", level="mode").sum() == 154           # published: 154 liberal professionals
     mg = atlas.db.query("""SELECT c.code, c.population, coalesce(v.numerator, 0) AS n FROM communes c
-                        JOIN commune_values v ON v.code = c.code AND v.indicator_id = 'density_mg_liberal'
+                        JOIN commune_values v ON v.code = c.code AND v.indicator_id = 'density_mg'
                         WHERE c.departement = '17'""")
     assert (mg["n"] == 0).sum() > 50                              # many villages without a GP
     big = mg.sort_values("population").tail(5)
@@ -92,14 +102,21 @@ def test_cli_summary_json_has_new_indicators_with_references(built_data_dir):
                        env={**os.environ})
     assert r.returncode == 0, r.stderr
     d = {i["id"]: i for i in json.loads(r.stdout)["indicators"]}
-    for iid in ("density_mg", "density_mg_liberal", "density_inf", "density_pharma", "sans_mt_17",
-                "depistage_sein", "depistage_colorectal", "depistage_col_uterus", "vaccin_grippe_65"):
+    # (commune values synthetic, references synthetic): RPPS and CPAM demo data; real BPE; real SpF
+    # references beside demo commune values for the influenza vaccination.
+    expected = {"density_mg": (True, True), "density_inf": (True, True), "density_pharma": (True, True),
+                "sans_mt_17": (True, True), "depistage_sein": (True, True), "depistage_colorectal": (True, True),
+                "depistage_col_uterus": (True, True), "vaccin_grippe_65": (True, False),
+                "density_mg_liberal": (False, False), "density_pharmacy": (False, False)}
+    for iid, (synthetic, ref_synthetic) in expected.items():
         e = d[iid]
-        assert e["synthetic"] is True and e["value"] is not None and e["numerator"] and e["denominator"], iid
+        assert e["synthetic"] is synthetic and e["value"] is not None and e["numerator"] and e["denominator"], iid
         assert e["reference"]["departement"] is not None and e["source"] and e["year"], iid
-        assert e["reference_synthetic"]["departement"] is True
+        assert e["reference_synthetic"]["departement"] is ref_synthetic, iid
     assert d["sans_mt_17"]["reference"]["france"] is not None
-    assert d["density_mg_liberal"]["reference"]["region"] is not None   # official (Ameli) where not computed
+    for level in ("region", "france"):                                 # BPE covers France: every level
+        assert d["density_mg_liberal"]["reference"][level] is not None
+    assert d["density_mg"]["reference"]["france"] is None              # demo RPPS: five départements only
     assert d["apl_mg"]["synthetic"] is False
 
 

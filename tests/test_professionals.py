@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import pyarrow.parquet as pq
+import duckdb
 import pytest
 
 from atlas import paths
 from atlas.errors import InputError
 from etl.parsers.bpe import read_bpe_health
 from etl.parsers.rpps import RPPS_HEADER, format_rpps_line, read_personne_activite
+from etl.steps.professionals import RPPS_DENSITIES
 
 
 def rpps_row(pp, prof, mode="L", com="01001", cp="", sf="", section="", site="S1"):
@@ -142,20 +144,24 @@ def test_bpe_refuses_unknown_nomenclature_and_missing_columns(tmp_path):
 
 
 @pytest.mark.integration
-def test_territory_density_is_sum_of_counts_over_sum_of_population(atlas):
-    """On the mirror's real populations: density = Σ professionals / Σ population × 10,000."""
+def test_territory_density_is_distinct_professionals_over_sum_of_population(atlas):
+    """On the mirror's real populations: density = distinct professionals / Σ population × 10,000
+    (RPPS: one person practising in two communes of the territory counts once)."""
     t = atlas.territory("aunis-sud")
     codes = list(t.codes)
     pop = atlas.communes.table.loc[codes, "population"].astype(float)
-    for prof in ("mg", "inf", "pharma"):
-        for mode, suffix in (("all", ""), ("liberal", "_liberal")):
-            fig = atlas.entry(f"density_{prof}{suffix}", t)
-            rows = atlas.commune_values(f"density_{prof}{suffix}", codes, fig["year"])
-            assert fig["numerator"] == rows["numerator"].sum()
-            assert fig["denominator"] == pop.sum()
-            assert fig["value"] == pytest.approx(rows["numerator"].sum() / pop.sum() * 10_000)
-            # not the mean of commune densities
-            assert fig["value"] != pytest.approx(rows["value"].mean(), rel=1e-9)
+    for iid, (prof, mode) in RPPS_DENSITIES.items():      # the RPPS densities (all modes; libéral pharmacists)
+        fig = atlas.entry(iid, t)
+        rows = atlas.commune_values(iid, codes, fig["year"])
+        persons = atlas.db.query(
+            "SELECT count(DISTINCT person) AS n FROM professional_sites WHERE profession = ? AND year = ? "
+            "AND list_contains(?, code)" + ("" if mode == "all" else " AND mode = ?"),
+            [prof, fig["year"], codes] + ([] if mode == "all" else [mode])).iat[0, 0]
+        assert fig["numerator"] == persons <= rows["numerator"].sum()
+        assert fig["denominator"] == pop.sum()
+        assert fig["value"] == pytest.approx(persons / pop.sum() * 10_000)
+        # not the mean of commune densities
+        assert fig["value"] != pytest.approx(rows["value"].mean(), rel=1e-9)
 
 
 @pytest.mark.integration
@@ -184,3 +190,40 @@ def test_professionals_counted_by_the_rpps(atlas):
     assert df["synthetic"].all()
     assert all(got[(p, "all")] <= got.get((p, "liberal"), 0) + got.get((p, "salarie"), 0)
                for p in ("mg", "inf", "mk", "pharma", "dent"))
+
+
+def test_professional_counted_once_per_area(tmp_path):
+    """A GP with cabinets in two communes of the Ain counts in each commune and once in the Ain,
+    its région and France; the person-level table lets any set of communes be counted the same way."""
+    import factories as f
+    from etl.build import BuildOptions, run_build
+
+    f.write_tiny_sources(tmp_path / "mirror")
+    rows = [rpps_row("100", "10", sf="SM54", com="01001"), rpps_row("100", "10", sf="SM54", com="01002", site="S2"),
+            rpps_row("100", "10", mode="S", sf="SM54", com="01002", site="H"),
+            rpps_row("200", "10", sf="SM54", com="01004"), rpps_row("300", "10", sf="SM54", com="02001"),
+            rpps_row("400", "21", section="A", com="01001")]
+    rpps = write_rpps(tmp_path / "PS_LibreAcces_Personne_activite_202401010000.txt", rows)
+    run_build(BuildOptions(data_dir=tmp_path / "geodata", mirror=tmp_path / "mirror", allow_download=False,
+                           cache_dir=tmp_path / "cache", files={"rpps_personne_activite": rpps}))
+    con = duckdb.connect(str(tmp_path / "geodata/current/atlas.duckdb"), read_only=True)
+    try:
+        communes = dict(con.execute("SELECT code, numerator FROM commune_values WHERE indicator_id = 'density_mg' "
+                                    "AND numerator > 0").fetchall())
+        refs = {(lvl, code): (v, n, d) for lvl, code, v, n, d in con.execute(
+            "SELECT level, code, value, numerator, denominator FROM reference_values "
+            "WHERE indicator_id = 'density_mg'").fetchall()}
+        pharma = con.execute("SELECT numerator FROM reference_values WHERE indicator_id = 'density_pharma_liberal' "
+                             "AND level = 'france'").fetchall()
+        sites = con.execute("SELECT count(*), count(DISTINCT person), bool_or(person = 100) FROM professional_sites "
+                            "WHERE profession = 'mg'").fetchall()[0]
+        liberal_ids = con.execute("SELECT count(*) FROM commune_values WHERE indicator_id = 'density_mg_liberal'").fetchall()
+    finally:
+        con.close()
+    assert communes == {"01001": 1, "01002": 1, "01004": 1, "02001": 1}
+    assert refs[("departement", "01")] == (pytest.approx(2 / 1790 * 10_000), 2, 1790)      # not 3
+    assert refs[("region", "84")][1] == 2 and refs[("departement", "02")][1] == 1
+    assert refs[("france", "FR")] == (pytest.approx(3 / 3790 * 10_000), 3, 3790)           # not 4
+    assert pharma == [(1,)]
+    assert sites == (5, 3, False)          # 100: 01001 libéral, 01002 libéral and salarié; 200; 300. Ids pseudonymous
+    assert liberal_ids == [(0,)]           # libéral GP densities come from the BPE, not from the RPPS

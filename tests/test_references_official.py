@@ -1,6 +1,8 @@
 """Official département / région / France references (Assurance Maladie, Santé publique France)."""
 from __future__ import annotations
 
+import json
+
 import duckdb
 import pytest
 
@@ -13,11 +15,8 @@ SANS_MT = ["annee;niveau;code;libelle;patients_17_plus;patients_sans_mt;part_pat
            "2024;département;01;Ain;500000;55000;11,0",
            "2024;région;84;Auvergne-Rhône-Alpes;6000000;630000;10,5",
            "2024;France;FR;France;53000000;5830000;11,0"]
-GRIPPE = ["annee;niveau;code;libelle;grip_65plus", "2024;département;1;Ain;52,3", "2024;France;;France;54,0",
-          "2024;département;02;Aisne;NC"]
-DENSITES = ["annee;niveau;code;libelle;profession_sante;effectif;population;densite",
-            "2024;département;01;Ain;Médecins généralistes;520;660000;78,8",
-            "2024;département;01;Ain;Orthophonistes;300;660000;45,5"]
+GRIPPE = [{"an_mesure": "2024", "dep": "1", "libgeo": "Ain", "reg": "84", "grip_65plus": 52.3},
+          {"an_mesure": "2024", "dep": "02", "libgeo": "Aisne", "reg": "32", "grip_65plus": None}]
 
 
 def write(path, lines):
@@ -29,11 +28,9 @@ def test_parse_official_exports(tmp_path):
     df = read_official_references(write(tmp_path / "a.csv", SANS_MT), "ameli_sans_mt")
     assert list(df["level"]) == ["departement", "region", "france"] and list(df["code"]) == ["01", "84", "FR"]
     assert df.iloc[0]["value"] == 11.0 and df.iloc[0]["numerator"] == 55000 and df.iloc[0]["denominator"] == 500000
-    g = read_official_references(write(tmp_path / "g.csv", GRIPPE), "spf_vaccination_grippe")
-    assert list(g["code"]) == ["01", "FR"] and g["value"].tolist() == [52.3, 54.0]   # 'NC' = not communicated
-    d = read_official_references(write(tmp_path / "d.csv", DENSITES), "ameli_densites_liberaux")
-    assert list(d["indicator_id"]) == ["density_mg_liberal"]                     # orthophonists left out
-    assert d.iloc[0]["value"] == pytest.approx(7.88)                            # per 100,000 -> per 10,000
+    nc = read_official_references(write(tmp_path / "nc.csv", [SANS_MT[0], "2024;département;02;Aisne;;;NC"]),
+                                  "ameli_sans_mt")
+    assert nc.empty                                                              # 'NC' = not communicated
 
 
 @pytest.mark.parametrize("lines, expected", [
@@ -52,10 +49,11 @@ def test_bad_official_exports(tmp_path, lines, expected):
 def test_build_loads_official_references_and_rebuild_replaces_them(tmp_path):
     f.write_tiny_sources(tmp_path / "mirror")
     a = write(tmp_path / "ameli.csv", SANS_MT)
-    g = write(tmp_path / "grippe.csv", GRIPPE)
+    g = tmp_path / "grippe.json"
+    g.write_text(json.dumps(GRIPPE), encoding="utf-8")
     opts = dict(data_dir=tmp_path / "geodata", mirror=tmp_path / "mirror", allow_download=False,
                 cache_dir=tmp_path / "cache")
-    run_build(BuildOptions(files={"ameli_sans_mt": a, "spf_vaccination_grippe": g}, **opts))
+    run_build(BuildOptions(files={"ameli_sans_mt": a, "spf_vaccination_departement": g}, **opts))
 
     def refs():
         con = duckdb.connect(str(tmp_path / "geodata/current/atlas.duckdb"), read_only=True)
@@ -68,7 +66,7 @@ def test_build_loads_official_references_and_rebuild_replaces_them(tmp_path):
 
     first = refs()
     assert ("sans_mt_17", "departement", "01", 2024, 11.0, "ameli_sans_mt", False) in first
-    assert ("vaccin_grippe_65", "france", "FR", 2024, 54.0, "spf_vaccination_grippe", False) in first
+    assert ("vaccin_grippe_65", "departement", "01", 2024, 52.3, "spf_vaccination_departement", False) in first
     # a corrected export, re-run alone: old rows replaced, nothing stale, other sources kept
     write(a, [SANS_MT[0], "2024;département;01;Ain;500000;60000;12,0"])
     run_build(BuildOptions(files={"ameli_sans_mt": a}, only="ameli_sans_mt", **opts))

@@ -9,6 +9,8 @@ only (e.g. vaccination coverage, published by département) takes its latest ref
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from .. import fmt
@@ -61,7 +63,8 @@ def _reason(ind: Indicator, year: int | None, requested: int | None, has_any_yea
 
 def make_entry(ind: Indicator, pos: np.ndarray, n_expected: int, departement: str | None, region: str | None,
                year: int | None, values: ValueStore, refs: ReferenceStore, provenance,
-               out_of_scope: str | None = None) -> dict:
+               out_of_scope: str | None = None, distinct=None) -> dict:
+    """``distinct(year)``: the area's numerator counted in distinct persons (RPPS indicators), or None."""
     requested = year
     y = resolve_year(ind, pos, year, values, refs)
     commune_years = values.years(ind.id)
@@ -78,6 +81,9 @@ def make_entry(ind: Indicator, pos: np.ndarray, n_expected: int, departement: st
         else:
             source_ids = a.source_ids(used)
             synthetic = bool(a.synthetic[used].any())
+            n = distinct(y) if (distinct is not None and len(pos) > 1 and not fig.secret) else None
+            if n is not None and fig.denominator:
+                fig = replace(fig, numerator=float(n), value=n / fig.denominator * ind.scale)
     reference, ref_sources, ref_synth = {}, {}, {}
     codes = {"departement": departement, "region": region, "france": FRANCE}
     for level in LEVELS:

@@ -157,8 +157,12 @@ class Atlas:
             dep = self.communes.main_departement(codes)
             reg = self.communes.region_of_departement(dep)
         pos = self.communes.positions(codes)
+        distinct = None
+        if ind.distinct_persons and ind.profession:
+            area = [str(c) for c in self.communes.codes[pos]]
+            distinct = lambda y: self.supply.distinct_persons(ind.profession, ind.mode or "all", area, y)  # noqa: E731
         return make_entry(ind, pos, len(codes), dep, reg, year, self.values, self.references, self.provenance,
-                          self._out_of_scope(ind, pos))
+                          self._out_of_scope(ind, pos), distinct)
 
     def territory_summary(self, territory_id: str, year: int | None = None,
                           indicator_ids: list[str] | None = None) -> dict:

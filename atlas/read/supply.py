@@ -83,6 +83,16 @@ class Supply:
         df["basis"] = "rpps"
         return df[COUNT_COLUMNS]
 
+    def distinct_persons(self, profession: str, mode: str, codes, year: int) -> int | None:
+        """Professionals practising in ``codes`` counted once each (``mode`` 'all': any mode); None
+        when the build has no person-level table."""
+        if not self._db.has_table("professional_sites"):
+            return None
+        sql = ("SELECT count(DISTINCT person) FROM professional_sites WHERE profession = ? AND year = ? "
+               "AND list_contains(?, code)" + ("" if mode == "all" else " AND mode = ?"))
+        params = [profession, int(year), list(codes)] + ([] if mode == "all" else [mode])
+        return int(self._db.rows(sql, params)[0][0])
+
     def counts(self, codes, year: int | None = None) -> pd.DataFrame:
         return pd.concat([self.bpe_counts(codes, year), self.rpps_counts(codes, year)], ignore_index=True)
 

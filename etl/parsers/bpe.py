@@ -7,11 +7,11 @@ coordinates: 2154 Lambert 93 in metropolitan France, 5490/2972/2975/4471 in the 
 ``QUALITE_XY`` and ``NOMRS`` (name) are used when present. Rows without coordinates are kept in the
 counts but not on the map.
 
-Nomenclature: the health codes below are those of the BPE nomenclature in force since the 2021
-vintage (the earlier one used D201 médecin omnipraticien, D221 chirurgien-dentiste, D232 infirmier,
-D233 masseur-kinésithérapeute, D301 pharmacie…). A file whose ``AN`` falls outside
-:data:`NOMENCLATURE_YEARS` is refused rather than silently mis-coded, and a file in which none of the
-codes occurs is refused too (a changed nomenclature shows up as an error, not as an empty map).
+Nomenclature: the health codes are those of the BPE nomenclature in force since the 2021 vintage,
+taken from the one table of :mod:`etl.parsers.bpe_ensemble` (``SINCE_2021``, sources there). A file
+whose ``AN`` falls outside :data:`NOMENCLATURE_YEARS` is refused rather than silently mis-coded, and a
+file in which none of the codes occurs is refused too (a changed nomenclature shows up as an error,
+not as an empty map).
 """
 from __future__ import annotations
 
@@ -23,19 +23,17 @@ import pandas as pd
 from pyproj import Transformer
 
 from atlas.errors import InputError
+from .bpe_ensemble import SINCE_2021
 
-# TYPEQU -> (atlas profession/structure id, French label). Nomenclature BPE 2021 and later.
-HEALTH_CODES = {
-    "D265": ("mg", "Médecin généraliste"),
-    "D277": ("dent", "Chirurgien-dentiste"),
-    "D278": ("sf", "Sage-femme"),
-    "D279": ("mk", "Masseur-kinésithérapeute"),
-    "D281": ("inf", "Infirmier"),
-    "D307": ("pharma", "Pharmacie"),
-    "D113": ("msp", "Maison de santé pluriprofessionnelle"),
-    "D108": ("cds", "Centre de santé"),
-}
-NOMENCLATURE_YEARS = range(2021, 2031)
+# French label of each health code of the 2021+ nomenclature (the name shown when NOMRS is empty).
+LABELS = {"D265": "Médecin généraliste", "D277": "Chirurgien-dentiste", "D278": "Sage-femme",
+          "D279": "Masseur-kinésithérapeute", "D281": "Infirmier", "D307": "Pharmacie",
+          "D113": "Maison de santé pluriprofessionnelle", "D108": "Centre de santé"}
+# The locations layer files pharmacies under 'pharma' (its profession filter), the counts under 'pharmacy'.
+LAYER_IDS = {"pharmacy": "pharma"}
+# TYPEQU -> (locations layer id, French label).
+HEALTH_CODES = {code: (LAYER_IDS.get(supply, supply), LABELS[code]) for code, supply in SINCE_2021.codes.items()}
+NOMENCLATURE_YEARS = SINCE_2021.years
 REQUIRED = ("DEPCOM", "TYPEQU", "LAMBERT_X", "LAMBERT_Y")
 DEFAULT_EPSG = 2154
 

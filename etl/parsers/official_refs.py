@@ -1,4 +1,4 @@
-"""Official département / région / France references (Assurance Maladie, Santé publique France).
+"""Official département / région / France references (Assurance Maladie, Santé publique France), CSV.
 
 The publishers expose their tables through Opendatasoft portals (data.ameli.fr, Odissé); the CSV
 export is ``;``-separated, UTF-8, one row per geographic unit and year. Columns are found **by name**,
@@ -8,6 +8,8 @@ with the aliases below (case, accents and spaces ignored), never by position:
     (``dep``/``reg``/``fra`` accepted); code: ``code`` / ``code_geo`` / ``code_territoire``
     (``FR`` or empty for France); year: ``annee`` / ``an`` / ``year``;
   * one value column per indicator, optionally numerator and denominator columns.
+
+(Santé publique France's vaccination coverage comes as Odissé JSON exports: etl/parsers/spf_vaccination.py.)
 
 When a column cannot be found, the parse stops with the header it read (an export whose columns
 were renamed must be mapped here, not guessed). Values accept a decimal comma.
@@ -29,27 +31,17 @@ YEAR_ALIASES = ("annee", "an", "year", "millesime")
 LEVELS = {"departement": "departement", "dep": "departement", "region": "region", "reg": "region",
           "france": "france", "fra": "france", "national": "france", "nat": "france", "fr": "france"}
 
-# Per source: indicator id -> (value aliases, numerator aliases, denominator aliases, factor applied to value)
+# Per source: indicator id -> (value aliases, numerator aliases, denominator aliases)
 SPECS: dict[str, dict] = {
     "ameli_sans_mt": {"indicators": {
         "sans_mt_17": (("part_patients_sans_mt", "part_sans_mt", "taux_sans_mt"),
-                       ("patients_sans_mt", "nb_patients_sans_mt"), ("patients_17_plus", "nb_patients_17_plus", "patients"),
-                       1.0)}},
-    "spf_vaccination_grippe": {"indicators": {
-        "vaccin_grippe_65": (("grip_65plus", "couverture_grippe_65_plus"), (), (), 1.0)}},
+                       ("patients_sans_mt", "nb_patients_sans_mt"), ("patients_17_plus", "nb_patients_17_plus", "patients"))}},
     "spf_depistage_cancers": {"indicators": {
-        "depistage_sein": (("taux_participation_sein", "participation_sein"), ("depistees_sein",), ("population_cible_sein",), 1.0),
+        "depistage_sein": (("taux_participation_sein", "participation_sein"), ("depistees_sein",), ("population_cible_sein",)),
         "depistage_colorectal": (("taux_participation_colorectal", "participation_colorectal"),
-                                 ("depistes_colorectal",), ("population_cible_colorectal",), 1.0),
+                                 ("depistes_colorectal",), ("population_cible_colorectal",)),
         "depistage_col_uterus": (("taux_couverture_col_uterus", "couverture_col_uterus"),
-                                 ("depistees_col_uterus",), ("population_cible_col_uterus",), 1.0)}},
-    # Long format: one row per profession; densities published per 100,000 inhabitants -> per 10,000.
-    "ameli_densites_liberaux": {"profession_column": ("profession_sante", "profession"),
-                                "professions": {"medecins generalistes": "mg", "infirmiers": "inf",
-                                                "masseurs-kinesitherapeutes": "mk", "sages-femmes": "sf",
-                                                "chirurgiens-dentistes": "dent"},
-                                "indicators": {"density_{p}_liberal": (("densite", "densite_pour_100000"),
-                                                                       ("effectif", "effectifs"), ("population",), 0.1)}},
+                                 ("depistees_col_uterus",), ("population_cible_col_uterus",))}},
 }
 
 
@@ -91,11 +83,10 @@ def read_official_references(path: Path, source_id: str) -> pd.DataFrame:
         return None
 
     c_level, c_code, c_year = find(LEVEL_ALIASES, "niveau"), find(CODE_ALIASES, "code"), find(YEAR_ALIASES, "année")
-    c_prof = find(spec["profession_column"], "profession") if "profession_column" in spec else None
     ind_cols = {}
-    for iid, (val, num, den, factor) in spec["indicators"].items():
+    for iid, (val, num, den) in spec["indicators"].items():
         ind_cols[iid] = (find(val, f"valeur de {iid}"), find(num, "numérateur", False) if num else None,
-                         find(den, "dénominateur", False) if den else None, factor)
+                         find(den, "dénominateur", False) if den else None)
     rows, seen = [], {}
     for line, r in records:
         level = LEVELS.get(norm(r[c_level]).replace("é", "e"))
@@ -115,17 +106,11 @@ def read_official_references(path: Path, source_id: str) -> pd.DataFrame:
             year = int(float(r[c_year].strip()[:4]))
         except ValueError:
             raise InputError(path, "année invalide", line=line, column=c_year, value=r[c_year]) from None
-        prof = None
-        if c_prof:
-            prof = spec["professions"].get(norm(r[c_prof]).replace("_", " "))
-            if prof is None:
-                continue  # other professions of the publication (orthophonistes, spécialistes…)
-        for iid, (cv, cn, cd, factor) in ind_cols.items():
-            iid = iid.format(p=prof) if prof else iid
+        for iid, (cv, cn, cd) in ind_cols.items():
             value = _number(path, line, cv, r[cv])
             num = _number(path, line, cn, r[cn]) if cn else None
             den = _number(path, line, cd, r[cd]) if cd else None
-            if num is not None and den is not None and num > den and factor == 1.0:
+            if num is not None and den is not None and num > den:
                 raise InputError(path, "numérateur supérieur au dénominateur", line=line, column=cn, value=r[cn])
             key = (iid, level, code, year)
             if key in seen:
@@ -135,6 +120,6 @@ def read_official_references(path: Path, source_id: str) -> pd.DataFrame:
             if value is None and num is None:
                 continue
             rows.append({"indicator_id": iid, "level": level, "code": code, "year": year,
-                         "value": value * factor if value is not None else None,
+                         "value": value,
                          "numerator": num, "denominator": den})
     return pd.DataFrame(rows, columns=["indicator_id", "level", "code", "year", "value", "numerator", "denominator"])

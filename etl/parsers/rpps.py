@@ -19,10 +19,12 @@ Columns used (exact header spellings of the extraction)::
     Code postal (coord. structure)       fallback when the commune code is empty
     Code section tableau pharmaciens     A titulaires d'officine, D adjoints d'officine (optional column)
 
-Counting rule: a professional is counted once per commune, profession and mode, however many rows
+Counting rule: a professional is counted once per area, profession and mode, however many rows
 (sites, roles) he or she has there; ``mode = 'all'`` counts distinct professionals over all modes
 (a GP both libéral and salarié in the same commune counts once in 'all'). A professional practising
-in two communes counts in both (RPPS practice sites; CartoSanté uses the same convention).
+in two communes counts in each commune, and **once** in any area holding both (département, région,
+France, a territory): areas are counted from the person-level ``sites`` with :func:`distinct_counts_sql`,
+never by adding commune counts. ``sites`` carry a pseudonymous ``person`` id (:data:`PERSON_ID_SQL`).
 
 Choices (documented for the methods page):
   * GPs (``mg``) = médecins (profession 10) whose savoir-faire, on any of their rows, is SM26
@@ -75,11 +77,28 @@ MODE_LABELS = {"L": "Libéral", "S": "Salarié", "B": "Bénévole"}
 FILE_DATE = re.compile(r"(20\d{2})(\d{2})(\d{2})")
 
 
+# A stable integer per professional, not the RPPS number: the first 60 bits of md5(Identifiant PP).
+# Same professional, same id in every extraction; two of ~2.5 M professionals share one with a
+# probability of ~3e-6 (checked at each parse: the parse stops rather than merge two persons).
+PERSON_ID_SQL = "('0x' || substr(md5({pp}), 1, 15))::BIGINT"
+
+
+def distinct_counts_sql(sites: str, area: str) -> str:
+    """SQL counting distinct persons of ``sites`` (columns person, profession, mode) per (``area``
+    expression, profession, mode), plus mode 'all' (distinct over every mode). The one definition of
+    "number of professionals", for communes (area = code) and for wider areas alike."""
+    return f"""
+        SELECT {area} AS area, profession, mode, count(DISTINCT person)::BIGINT AS count FROM {sites} GROUP BY ALL
+        UNION ALL
+        SELECT {area} AS area, profession, 'all' AS mode, count(DISTINCT person)::BIGINT AS count FROM {sites} GROUP BY ALL"""
+
+
 @dataclass
 class RppsResult:
     counts: pd.DataFrame            # code, profession, mode ('liberal'|'salarie'|'benevole'|'autre'|'all'), count
     year: int
     stats: dict = field(default_factory=dict)
+    sites: pd.DataFrame | None = None   # person, profession, mode, code: one row per distinct practice site
 
 
 def _header(path: Path) -> tuple[list[str], bool]:
@@ -231,14 +250,19 @@ def read_personne_activite(path: Path, *, rekey: dict[str, str] | None = None,
             LEFT JOIN postal_df p ON p.cp = c.cp
             WHERE c.profession IS NOT NULL
         """)
-        counts = con.execute("""
-            SELECT code, profession, mode, count(DISTINCT pp)::BIGINT AS count FROM located
-            WHERE code IS NOT NULL GROUP BY ALL
-            UNION ALL
-            SELECT code, profession, 'all' AS mode, count(DISTINCT pp)::BIGINT FROM located
-            WHERE code IS NOT NULL GROUP BY ALL
-            ORDER BY 1, 2, 3
-        """).df()
+        person = PERSON_ID_SQL.format(pp="pp")
+        n_pp, n_person = con.execute(f"""SELECT count(DISTINCT pp), count(DISTINCT {person}) FROM located
+                                         WHERE code IS NOT NULL""").fetchall()[0]
+        if n_pp != n_person:
+            raise InputError(path, f"identifiant pseudonyme en collision ({n_pp} professionnels, {n_person} "
+                                   f"identifiants) : changer PERSON_ID_SQL dans etl/parsers/rpps.py")
+        con.execute(f"""CREATE TEMP TABLE sites AS SELECT DISTINCT {person} AS person, profession, mode, code
+                        FROM located WHERE code IS NOT NULL""")
+        counts = con.execute(f"""
+            SELECT area AS code, profession, mode, count FROM ({distinct_counts_sql("sites", "code")})
+            ORDER BY 1, 2, 3""").df()
+        sites = con.execute("""SELECT person, profession, mode, code FROM sites
+                               ORDER BY code, profession, mode, person""").df()
         s = con.execute("""
             SELECT count(*) AS kept_rows,
                    count(DISTINCT pp) AS professionals,
@@ -258,7 +282,7 @@ def read_personne_activite(path: Path, *, rekey: dict[str, str] | None = None,
     stats.update({"rows": int(n_rows), "bom": bom, "duplicate_rows": int(dup), "unknown_commune_codes": unknown,
                   "has_pharmacy_section": has_section, "rows_by_profession_code": {k: int(v) for k, v in by_prof.items()}})
     counts["count"] = counts["count"].astype("int64")
-    return RppsResult(counts=counts, year=file_year(path), stats=stats)
+    return RppsResult(counts=counts, year=file_year(path), stats=stats, sites=sites)
 
 
 # Header of the extraction as published by the ANS (2024-2025), in order; each line ends with '|'.

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from . import apl, communes, cpam, official_references, professionals, references, territories
+from . import apl, bpe, communes, cpam, official_references, professionals, references, territories
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ STEPS: list[Step] = [
     Step("territories", territories.run, ("cpts_perimeters", "cpts_published_figures")),
     Step("apl", apl.run, ("drees_apl_mg",)),
     Step("professionals", professionals.run, ("rpps_personne_activite", "insee_bpe")),
+    Step("bpe", bpe.run, bpe.BPE_SOURCES),
     Step("official_references", official_references.run, official_references.OFFICIAL_SOURCES),
     Step("cpam_indicators", cpam.run, ("cpam_commune_indicators",)),
     Step("references", references.run, (), always=True),

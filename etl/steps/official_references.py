@@ -4,15 +4,31 @@ They go to ``reference_values`` with the publisher's ``source_id``; the referenc
 these sources and computes the other references from commune values without overwriting them. Each
 run deletes the rows of its sources first, so a rebuild (or a source that became unavailable)
 replaces them cleanly.
+
+Sources: Assurance Maladie and SpF cancer screening as Opendatasoft CSV exports
+(etl/parsers/official_refs.py; demo files with ``--demo`` when unavailable); SpF vaccination coverage
+as the three real Odissé JSON exports, one per level (etl/parsers/spf_vaccination.py), no demo.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
+from atlas import fmt
 from atlas.catalog import CATALOG
 from ..parsers.official_refs import read_official_references
+from ..parsers.spf_vaccination import read_spf_vaccination
 
-OFFICIAL_SOURCES = ("ameli_sans_mt", "ameli_densites_liberaux", "spf_vaccination_grippe", "spf_depistage_cancers")
+SPF_VACCINATION_SOURCES = ("spf_vaccination_departement", "spf_vaccination_region", "spf_vaccination_france")
+OFFICIAL_SOURCES = ("ameli_sans_mt", *SPF_VACCINATION_SOURCES, "spf_depistage_cancers")
+
+
+def read_references(source_id: str, path: Path) -> pd.DataFrame:
+    """Reference rows of one official source, with the parser of its format."""
+    if source_id in SPF_VACCINATION_SOURCES:
+        return read_spf_vaccination(path)
+    return read_official_references(path, source_id)
 
 
 def run(ctx) -> None:
@@ -24,7 +40,7 @@ def run(ctx) -> None:
         if src is None:
             continue
         synthetic = src.resolved_from == "demo" or src.source.synthetic
-        df = read_official_references(src.path, sid)
+        df = read_references(sid, src.path)
         df = df[df["indicator_id"].isin(CATALOG)]
         if df.empty:
             ctx.warnings.append(f"{sid} : aucune valeur de référence lue")
@@ -37,6 +53,9 @@ def run(ctx) -> None:
         con.execute("INSERT INTO reference_values SELECT * FROM __o")
         con.unregister("__o")
         levels = df.groupby("level").size().to_dict()
+        years = sorted(set(df["year"]))
         ctx.record_source(src, synthetic=synthetic,
-                          message=f"{len(df)} valeurs de référence ({', '.join(f'{k} {v}' for k, v in sorted(levels.items()))}) ; "
-                                  f"indicateurs {', '.join(sorted(set(df['indicator_id'])))}")
+                          message=f"{fmt.integer(len(df))} valeurs de référence "
+                                  f"({', '.join(f'{k} {fmt.integer(v)}' for k, v in sorted(levels.items()))}) ; "
+                                  f"indicateurs {', '.join(sorted(set(df['indicator_id'])))}"
+                                  + (f" ; années {years[0]}-{years[-1]}" if years else ""))

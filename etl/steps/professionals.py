@@ -1,9 +1,18 @@
-"""Professionals: RPPS headcounts -> densities per commune; BPE practice locations -> locations.parquet.
+"""Professionals (RPPS): headcounts -> all-modes densities per commune and per area; BPE practice
+locations -> locations.parquet.
 
-Densities (``density_<prof>`` all modes, ``density_<prof>_liberal``) are stored per commune as
-numerator = distinct professionals, denominator = population municipale, so that territories and
-references are ratios of sums. Communes of a département the RPPS file covers get a value (0 when no
-professional practises there); départements absent from the file (a demo file covers five) get none.
+Densities of this step: ``density_<prof>`` (all modes, every profession) and the libéral density of
+the professions the BPE does not count by commune (``density_pharma_liberal``: pharmaciens titulaires);
+the libéral densities of the BPE professions come from INSEE BPE (etl/steps/bpe.py). Commune values
+are stored as numerator = distinct professionals, denominator = population municipale. Communes of a
+département the RPPS file covers get a value (0 when no professional practises there); départements
+absent from the file (a demo file covers five) get none.
+
+References (département, région, France) of these densities are written here, not by the references
+step: a professional is counted **once per area** (distinct persons over the area's practice sites),
+which adding commune counts would not do (a GP with two cabinets in two communes of the Rhône is one
+GP of the Rhône). The person-level table ``professional_sites`` lets the read model count any set of
+communes the same way.
 """
 from __future__ import annotations
 
@@ -11,13 +20,21 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from atlas import paths
+from atlas import fmt, paths
 from .. import schema
-from atlas.catalog import PROFESSIONS
+from atlas.catalog import BPE_PROFESSIONS, CATALOG, PROFESSIONS, density_id
 from ..parsers.bpe import read_bpe_health
-from ..parsers.rpps import read_personne_activite
+from ..parsers.rpps import distinct_counts_sql, read_personne_activite
 from ..sources import extract_member
 from .communes import POPULATION_YEAR
+from .levels import LEVEL_COLUMNS, covered_areas, with_levels
+
+# indicator id -> (profession, mode of professionals_by_commune): what this step writes.
+RPPS_DENSITIES = {**{density_id(p): (p, "all") for p in PROFESSIONS},
+                  **{density_id(p, "liberal"): (p, "liberal") for p in PROFESSIONS if p not in BPE_PROFESSIONS}}
+# Their references come from this step (distinct persons per area); the references step leaves them.
+PERSON_REFERENCE_INDICATORS = frozenset(RPPS_DENSITIES)
+RPPS_SOURCE = "rpps_personne_activite"
 
 PROFESSIONALS_DDL = schema.DDL[schema.DDL.index("CREATE TABLE professionals_by_commune"):
                                schema.DDL.index("CREATE TABLE published_figures")]
@@ -45,10 +62,12 @@ def run(ctx) -> None:
 
 def run_rpps(ctx) -> None:
     con = ctx.con
-    ids = [f"density_{p}{s}" for p in PROFESSIONS for s in ("", "_liberal")]
-    con.execute("DELETE FROM professionals_by_commune")
+    ids = list(RPPS_DENSITIES)
+    for table in ("professionals_by_commune", "professional_sites"):
+        con.execute(f"DELETE FROM {table}")
     con.execute("DELETE FROM commune_values WHERE list_contains(?, indicator_id)", [ids])
-    src = ctx.resolve_or_demo("rpps_personne_activite")
+    con.execute("DELETE FROM reference_values WHERE source_id = ?", [RPPS_SOURCE])
+    src = ctx.resolve_or_demo(RPPS_SOURCE)
     if src is None:
         return
     synthetic = src.resolved_from == "demo" or src.source.synthetic
@@ -57,38 +76,83 @@ def run_rpps(ctx) -> None:
     population = dict(zip(communes["code"], communes["population"].astype("float64")))
     res = read_personne_activite(path, rekey=ctx.rekey, postal=ctx.postal, population=population)
     counts = res.counts
-    pbc = counts.assign(year=res.year, source_id=src.source.id, synthetic=synthetic)
-    con.register("__p", pbc[["code", "profession", "mode", "year", "count", "source_id", "synthetic"]])
-    con.execute("INSERT INTO professionals_by_commune SELECT * FROM __p")
-    con.unregister("__p")
+    tag = {"year": res.year, "source_id": src.source.id, "synthetic": synthetic}
+    _insert(con, "professionals_by_commune",
+            counts.assign(**tag)[["code", "profession", "mode", "year", "count", "source_id", "synthetic"]])
+    _insert(con, "professional_sites",
+            res.sites.assign(**tag)[["person", "profession", "mode", "code", "year", "source_id", "synthetic"]])
 
     dep_of = dict(zip(communes["code"], communes["departement"]))
     covered = {dep_of[c] for c in counts["code"] if c in dep_of}
     base = communes[communes["departement"].isin(covered) & communes["population"].notna()][["code", "population"]]
     base = base.assign(population=base["population"].astype("float64"))
     frames = []
-    for prof in PROFESSIONS:
-        for mode, suffix in (("all", ""), ("liberal", "_liberal")):
-            c = counts[(counts["profession"] == prof) & (counts["mode"] == mode)][["code", "count"]]
-            df = base.merge(c, on="code", how="left")
-            df["count"] = df["count"].fillna(0).astype("float64")
-            value = (df["count"] / df["population"] * 10_000).where(df["population"] > 0)
-            frames.append(pd.DataFrame({
-                "indicator_id": f"density_{prof}{suffix}", "code": df["code"], "year": res.year, "value": value,
-                "numerator": df["count"], "denominator": df["population"], "source_id": src.source.id,
-                "synthetic": synthetic}))
+    for iid, (prof, mode) in RPPS_DENSITIES.items():
+        c = counts[(counts["profession"] == prof) & (counts["mode"] == mode)][["code", "count"]]
+        df = base.merge(c, on="code", how="left")
+        df["count"] = df["count"].fillna(0).astype("float64")
+        value = (df["count"] / df["population"] * CATALOG[iid].scale).where(df["population"] > 0)
+        frames.append(pd.DataFrame({
+            "indicator_id": iid, "code": df["code"], "year": res.year, "value": value,
+            "numerator": df["count"], "denominator": df["population"], "source_id": src.source.id,
+            "synthetic": synthetic}))
     ctx.replace_commune_values(ids, pd.concat(frames, ignore_index=True))
+    refs = person_references(con, communes, covered, year=res.year, source_id=src.source.id, synthetic=synthetic)
+    _insert(con, "reference_values", refs)
     st = res.stats
-    msg = (f"{st['rows']} lignes lues, {st['professionals']} professionnels retenus (6 professions) ; "
-           f"population {POPULATION_YEAR} ; {st['postal_fallback']} ligne(s) localisée(s) par le code postal"
-           f" (dont {st['postal_ambiguous']} code(s) postal(aux) partagé(s) : commune la plus peuplée) ; "
-           f"{st['no_location']} sans localisation ; {st['unknown_commune']} à code commune inconnu"
+    n = {k: fmt.integer(v) for k, v in st.items() if isinstance(v, int) and not isinstance(v, bool)}
+    msg = (f"{n['rows']} lignes lues, {n['professionals']} professionnels retenus (6 professions) ; "
+           f"population {POPULATION_YEAR} ; {n['postal_fallback']} ligne(s) localisée(s) par le code postal"
+           f" (dont {n['postal_ambiguous']} code(s) postal(aux) partagé(s) : commune la plus peuplée) ; "
+           f"{n['no_location']} sans localisation ; {n['unknown_commune']} à code commune inconnu"
            f"{' (' + ', '.join(st['unknown_commune_codes'][:10]) + ')' if st['unknown_commune_codes'] else ''} ; "
-           f"{st['duplicate_rows']} ligne(s) répétant un professionnel déjà compté dans la même commune (plusieurs sites) ; départements couverts : {', '.join(sorted(covered))}")
+           f"{n['duplicate_rows']} ligne(s) répétant un professionnel déjà compté dans la même commune (plusieurs sites) ; "
+           f"références départementales, régionales et nationales : professionnels distincts par territoire ; "
+           f"départements couverts : {', '.join(sorted(covered))}")
     if not st["has_pharmacy_section"]:
         msg += " ; colonne « Code section tableau pharmaciens » absente : tous les pharmaciens comptés"
         ctx.warnings.append("RPPS : section du tableau des pharmaciens absente, pharma = tous les pharmaciens")
     ctx.record_source(src, synthetic=synthetic, message=msg)
+
+
+def person_references(con, communes: pd.DataFrame, covered: set[str], *, year: int, source_id: str,
+                      synthetic: bool) -> pd.DataFrame:
+    """Reference rows of RPPS_DENSITIES: distinct professionals of each covered area (from
+    ``professional_sites``, :func:`~etl.parsers.rpps.distinct_counts_sql`) over its population."""
+    areas = covered_areas(communes, covered)
+    levels = with_levels(communes[communes["departement"].isin(covered)])
+    levels = levels[["code", "departement", "region", "france", "population"]]
+    con.register("__levels", levels)
+    frames = []
+    try:
+        for level, column in LEVEL_COLUMNS.items():
+            if not areas[level]:
+                continue
+            # professional_sites holds this extraction only (emptied at the start of the step)
+            sites = f"""(SELECT s.person, s.profession, s.mode, l.{column} AS area_code
+                         FROM professional_sites s JOIN __levels l USING (code))"""
+            n = con.execute(distinct_counts_sql(sites, "area_code")).df()
+            pop = levels.groupby(column, as_index=False)["population"].sum().rename(columns={column: "area"})
+            for iid, (prof, mode) in RPPS_DENSITIES.items():
+                g = pop[pop["area"].isin(areas[level])].merge(
+                    n[(n["profession"] == prof) & (n["mode"] == mode)][["area", "count"]], on="area", how="left")
+                num = g["count"].fillna(0).astype("float64")
+                den = g["population"].astype("float64")
+                frames.append(pd.DataFrame({
+                    "indicator_id": iid, "level": level, "code": g["area"], "year": int(year),
+                    "value": (num / den * CATALOG[iid].scale).where(den > 0), "numerator": num, "denominator": den,
+                    "source_id": source_id, "synthetic": synthetic}))
+    finally:
+        con.unregister("__levels")
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _insert(con, table: str, frame: pd.DataFrame) -> None:
+    if frame.empty:
+        return
+    con.register("__rows", frame)
+    con.execute(f"INSERT INTO {table} SELECT * FROM __rows")
+    con.unregister("__rows")
 
 
 def run_bpe(ctx) -> None:

@@ -1,62 +1,67 @@
 """Reference levels (département, région, France) computed from commune values with the same rule.
 
-Indicators whose commune level is incomplete by nature (CPAM tables imported for a few communes)
-take their references from official publications instead: a step that loads such references
-writes them to ``reference_values`` with ``level`` set and lists the indicator in
-``OFFICIAL_REFERENCE_INDICATORS``; this step does not overwrite them.
+Two kinds of indicators are left to the step that loads them, and their rows are not touched here:
+
+* indicators whose commune level is incomplete by nature (CPAM tables imported for a few communes):
+  their references come from official publications (``OFFICIAL_REFERENCE_INDICATORS``, written by
+  etl/steps/official_references.py);
+* indicators counted in persons (RPPS densities): a professional with sites in several communes of
+  an area counts once in it, which a sum of commune counts cannot do; the professionals step writes
+  their references from the person-level sites (``PERSON_REFERENCE_INDICATORS``).
+
+Everything else (BPE libéral densities and counts, APL, population…) is aggregated here from commune
+values: ratio of sums, over the départements the source covers, and over a région / France only
+when those départements hold enough of its population (etl/steps/levels.py).
 """
 from __future__ import annotations
 
 import pandas as pd
 
-from ..aggregate import aggregate_by
+from atlas.figures import aggregate_by
 from atlas.catalog import CATALOG
+from .levels import LEVEL_COLUMNS, covered_areas, with_levels
 from .official_references import OFFICIAL_SOURCES
+from .professionals import PERSON_REFERENCE_INDICATORS
 
 # Indicators whose references come from département/région publications, not from communes.
-COVERAGE_MIN = 0.9
-
 OFFICIAL_REFERENCE_INDICATORS = {"sans_mt_17", "depistage_sein", "depistage_colorectal",
                                  "depistage_col_uterus", "vaccin_grippe_65"}
+# Indicators whose reference rows another step writes: kept as they are, not computed here.
+NOT_COMPUTED_HERE = OFFICIAL_REFERENCE_INDICATORS | PERSON_REFERENCE_INDICATORS
 
 
 def run(ctx) -> None:
     con = ctx.con
-    values = con.execute("""
-        SELECT v.indicator_id, v.year, v.numerator, v.denominator, v.source_id, v.synthetic,
-               c.departement, c.region, 'FR' AS france
-        FROM commune_values v JOIN communes c USING (code)
-        ORDER BY v.indicator_id, v.year, v.code  -- fixed summation order: bit-identical builds
-    """).df()
-    keep = tuple(OFFICIAL_REFERENCE_INDICATORS)
+    skip = sorted(NOT_COMPUTED_HERE)
     # Rows of official publications (any indicator) are kept; their step replaces them.
     con.execute("DELETE FROM reference_values WHERE NOT list_contains(?, indicator_id) "
-                "AND NOT list_contains(?, source_id)", [list(keep), list(OFFICIAL_SOURCES)])
-    pop = con.execute("SELECT departement, region, coalesce(sum(population), 0) AS population "
-                      "FROM communes GROUP BY ALL").df()
+                "AND NOT list_contains(?, source_id)", [skip, list(OFFICIAL_SOURCES)])
+    communes = con.execute("SELECT code, departement, region, population FROM communes").df()
+    # One (indicator, year) at a time: memory stays that of one national indicator (~35,000 rows).
+    groups = con.execute("""
+        SELECT v.indicator_id, v.year, mode(v.source_id), bool_or(v.synthetic), list(DISTINCT c.departement)
+        FROM commune_values v JOIN communes c USING (code)
+        WHERE NOT list_contains(?, v.indicator_id) GROUP BY 1, 2 ORDER BY 1, 2""", [skip]).fetchall()
     frames = []
-    for (iid, year), part in values.groupby(["indicator_id", "year"]):
-        if iid in OFFICIAL_REFERENCE_INDICATORS:
-            continue
+    areas_of: dict[frozenset, dict] = {}          # most indicators share the same covered départements
+    for iid, year, source_id, synthetic, deps in groups:
         ind = CATALOG[iid]
-        source_id = part["source_id"].mode().iat[0]
-        synthetic = bool(part["synthetic"].any())
-        # A région / France reference is computed only when the départements with values hold at
-        # least COVERAGE_MIN of its population (a source covering five départements, like the demo
-        # RPPS file, gives département references only; official publications fill the rest).
-        covered = pop[pop["departement"].isin(set(part["departement"]))]
-        reg_cov = covered.groupby("region")["population"].sum() / pop.groupby("region")["population"].sum()
-        ok_regions = set(reg_cov[reg_cov >= COVERAGE_MIN].index)
-        fr_ok = covered["population"].sum() >= COVERAGE_MIN * pop["population"].sum()
-        for level, col in (("departement", "departement"), ("region", "region"), ("france", "france")):
-            if level == "france" and not fr_ok:
-                continue
-            sub = part[part["region"].isin(ok_regions)] if level == "region" else part
+        deps = frozenset(deps)
+        if deps not in areas_of:
+            areas_of[deps] = covered_areas(communes, set(deps))
+        areas = areas_of[deps]
+        part = with_levels(con.execute("""
+            SELECT v.numerator, v.denominator, c.departement, c.region
+            FROM commune_values v JOIN communes c USING (code) WHERE v.indicator_id = ? AND v.year = ?
+            ORDER BY v.code  -- fixed summation order: bit-identical builds""",
+                                       [iid, year]).df())
+        for level, col in LEVEL_COLUMNS.items():
+            sub = part[part[col].isin(areas[level])]
             if sub.empty:
                 continue
             g = aggregate_by(ind, sub, col).rename(columns={col: "code"})
             g["indicator_id"], g["level"], g["year"] = iid, level, int(year)
-            g["source_id"], g["synthetic"] = source_id, synthetic
+            g["source_id"], g["synthetic"] = source_id, bool(synthetic)
             frames.append(g[["indicator_id", "level", "code", "year", "value", "numerator", "denominator",
                              "source_id", "synthetic"]])
     if frames:
