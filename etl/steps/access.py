@@ -35,20 +35,13 @@ from atlas.access.model import AccessModel, pair_indices
 from atlas.access.parameters import DEMAND_STANDARDISED, PARAMETERS
 from atlas.access.weights import MAX_CUTOFF_MINUTES
 from atlas.catalog import ACCESS_SUPPLIES, access_id, density_id
-from atlas.errors import AtlasError
 
 from .. import schema
 from ..access import traveltime
+from ..access.supply import bpe_ensemble_counts
 from ..build import log
-from ..rekey import apply_rekey
-from ..sources import extract_member
 
 SOURCE_IDS = ("insee_bpe_ensemble", "communes_town_halls", "travel_times", "drees_apl_mg")
-
-# BPE nomenclature before 2021 (the vintages 2018/2019 of the mirror) and from 2021 on.
-BPE_CODES = {"mg": ("D201", "D265"), "inf": ("D232", "D281"), "mk": ("D233", "D279"), "sf": ("D231", "D278"),
-             "dent": ("D221", "D277"), "pharmacy": ("D301", "D307")}
-
 
 def run(ctx) -> None:
     supply = _supply(ctx)
@@ -187,40 +180,17 @@ def _supply_from_build(con) -> pd.DataFrame | None:
 
 def _bpe_counts_temporary(ctx) -> pd.DataFrame | None:
     """TEMPORARY: liberal counts per commune read straight from the BPE "ensemble" zip (source
-    ``insee_bpe_ensemble``), until the BPE step (``etl/steps/bpe.py``, parser
-    ``etl/parsers/bpe_ensemble.py``) writes ``density_<p>_liberal``; then delete this function and its
-    temporary source declaration: :func:`_supply_from_build` takes the build's values.
-
-    Counts by (commune of the BPE year, TYPEQU), re-keyed to current codes (summed)."""
+    ``insee_bpe_ensemble``, reader :func:`etl.access.supply.bpe_ensemble_counts`), until the BPE step
+    (``etl/steps/bpe.py``) writes ``density_<p>_liberal``; then delete this function, that module and the
+    temporary source declaration: :func:`_supply_from_build` takes the build's values."""
     res = ctx.resolve("insee_bpe_ensemble")
     if res is None:
         return None
-    import duckdb
-
-    path = res.path
-    if path.suffix.lower() == ".zip":
-        path = extract_member(path, "*.csv", ctx.cache_dir / "insee_bpe_ensemble")
-    wanted = {code: prof for prof, codes in BPE_CODES.items() for code in codes}
-    con = duckdb.connect()
-    try:
-        frame = con.execute(f"""SELECT DEPCOM AS code, TYPEQU AS typequ, max(AN) AS an,
-                                       sum(CAST(NB_EQUIP AS DOUBLE)) AS count
-                                FROM read_csv(?, delim=';', header=true, all_varchar=true)
-                                WHERE list_contains(?, TYPEQU) GROUP BY ALL""",
-                            [str(path), list(wanted)]).df()
-    except duckdb.Error as exc:
-        raise AtlasError(f"{res.path.name} : lecture impossible ({exc})") from exc
-    finally:
-        con.close()
-    if frame.empty:
-        return None
-    frame["code"], unknown = apply_rekey(frame["code"], ctx.rekey or {})
+    out, unknown = bpe_ensemble_counts(res.path, ctx.rekey or {}, ctx.cache_dir / "insee_bpe_ensemble")
     if unknown:
         ctx.warnings.append(f"BPE ensemble : {len(unknown)} code(s) commune inconnus ignorés : {', '.join(unknown[:10])}")
-    frame = frame.dropna(subset=["code"])
-    frame["profession"] = frame["typequ"].map(wanted)
-    frame["year"] = pd.to_numeric(frame["an"]).astype(int)
-    out = frame.groupby(["profession", "code", "year"], as_index=False)["count"].sum()
+    if out.empty:
+        return None
     out["source_id"], out["synthetic"] = res.source.id, False
     ctx.record_source(res, message="lu par l'étape accessibilité (lecteur temporaire)")
     return out
