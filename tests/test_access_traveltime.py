@@ -64,13 +64,16 @@ def test_ferry_link_reaches_an_island_and_a_bridge_costs_like_a_road():
     assert res.town_hall_points == 0                          # no town halls given: points on the polygons
 
 
-def test_town_hall_points_are_rekeyed_and_fall_back_to_the_polygon():
-    halls = pd.DataFrame({"code": ["01001", "01002", "01003"], "population": [10, 500, 20],
-                          "lon": [1.0, 2.0, 3.0], "lat": [40.0, 41.0, 42.0]})
-    rekey = {"01001": "01001", "01002": "01003", "01003": "01003"}   # 01002 merged into 01003 (kept code wins)
-    lon, lat, found = tt.commune_points(np.array(["01001", "01003", "01004"]), np.array([9.0, 9.0, 9.0]),
-                                        np.array([9.0, 9.0, 9.0]), halls, rekey)
-    assert lon.tolist() == [1.0, 3.0, 9.0] and found.tolist() == [True, True, False]
+def test_town_hall_points_are_rekeyed_checked_and_fall_back_to_the_polygon():
+    geoms = np.array([shapely.box(0, 0, 1, 1), shapely.box(2, 0, 3, 1), shapely.box(4, 0, 5, 1),
+                      shapely.box(6, 0, 7, 1)], dtype=object)
+    halls = pd.DataFrame({"code": ["01001", "01002", "01003", "01005"], "population": [10, 500, 20, 5],
+                          "lon": [0.5, 2.2, 2.7, 49.5], "lat": [0.5, 0.2, 0.7, 49.5]})
+    # 01002 merged into 01003, whose code it kept: 01003's own town hall wins over the more populous one
+    rekey = {"01001": "01001", "01002": "01003", "01003": "01003", "01005": "01005"}
+    lon, lat, found = tt.commune_points(np.array(["01001", "01003", "01004", "01005"]), geoms, halls, rekey)
+    assert lon[:2].tolist() == [0.5, 2.7] and found.tolist() == [True, True, False, False]
+    assert 4 <= lon[2] <= 5 and 6 <= lon[3] <= 7          # no town hall / a wrong one: a point on the polygon
 
 
 def test_read_town_halls(tmp_path):

