@@ -296,6 +296,17 @@ def main() -> None:
     lines += ["## Sensibilité : ρ de Spearman entre la référence et la référence perturbée", "",
               "| perturbation | ρ communes |", "|---|---|"]
     lines += [f"| {label} | {fmt(value)} |" for label, value in sens]
+    # Département level without any model: BPE 2019 GPs per standardised inhabitant against the APL.
+    lines += ["", "## Niveau département sans modèle", ""]
+    for year, a in sorted(inp.apl.items()):
+        deps = pd.DataFrame({"d": inp.dep, "gp": inp.gp[2019], "p": a["pop_std"].fillna(0).to_numpy(),
+                             "c": (a["apl_mg"] * a["pop_std"]).fillna(0).to_numpy()}).groupby("d").sum()
+        deps = deps[(deps["p"] > 0) & (deps["gp"] > 0)]
+        per_gp = deps["c"] / deps["gp"]
+        lines.append(f"- APL {year} : ρ(densité BPE 2019 / population standardisée, APL) par département = "
+                     f"{fmt(spearmanr(deps['gp'] / deps['p'], deps['c'] / deps['p']).statistic)} ; consultations "
+                     f"de l'APL par médecin BPE 2019 : de {per_gp.min():.0f} ({per_gp.idxmin()}) à {per_gp.max():.0f} "
+                     f"({per_gp.idxmax()}), médiane {per_gp.median():.0f}")
     lines += ["", f"Durée totale : {time.perf_counter() - t0:.0f} s."]
 
     pd.DataFrame({"code": inp.codes, "nom": inp.noms, "departement": inp.dep, "access_mg": A_ref,

@@ -62,8 +62,11 @@ def test_demo_build_is_flagged_synthetic_everywhere(store):
                        WHERE indicator_id LIKE 'density_%' OR source_id = 'cpam_commune_indicators' GROUP BY 1""")
     assert len(q) == 17 and q["s"].all()
     r = store.query("SELECT bool_and(synthetic) FROM reference_values WHERE source_id <> 'communes_admin' "
-                    "AND source_id <> 'drees_apl_mg'").iat[0, 0]
+                    "AND source_id <> 'drees_apl_mg' AND indicator_id NOT LIKE 'access_%'").iat[0, 0]
     assert r
+    # The computed accessibility uses real supply only (INSEE BPE), never the demo files.
+    assert not store.query("SELECT bool_or(synthetic) FROM reference_values WHERE indicator_id LIKE 'access_%'"
+                           ).iat[0, 0]
     assert store.query("SELECT bool_and(synthetic) FROM professionals_by_commune").iat[0, 0]
 
 

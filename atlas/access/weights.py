@@ -12,13 +12,12 @@ Sources of each decay:
   potentielle localisée (APL) aux médecins généralistes", millésimes 2022-2023 (in the mirror:
   ``drees/apl_generalistes_2022_2023.xlsx``): < 10 min 1, 10-15 min 2/3, 15-20 min 1/3, >= 20 min 0.
 * ``inf``, ``mk``, ``sf`` (nurses, physiotherapists, midwives): the DREES publishes APL for these
-  professions with the same 2SFCA method and the same decay by travel time between communes
+  professions, computed with the same 2SFCA and a decay by car travel time between communes
   (Legendre, Aberki, Chaput, « Infirmiers, masseurs-kinésithérapeutes et sages-femmes :
   l'accessibilité s'améliore malgré des inégalités », Études et Résultats n° 1100, DREES, janvier
   2019; method page "L'indicateur d'accessibilité potentielle localisée (APL)", DREES). Their
-  workbooks are online only; the steps used here are the GP steps, as the DREES method states one
-  decay for all APL professions. Check them against each workbook's ``Paramètres`` sheet when
-  online (a changed step is one line below).
+  workbooks, and the exact steps in their ``Paramètres`` sheets, are online only: the steps used
+  here are the GP steps, **to be checked** against each workbook when online (one line below).
 * ``dent`` (dentists): the DREES published an APL to dentists in 2024 (millésimes 2021 to 2023,
   "Accessibilité aux soins de premier recours", DREES data release of 20 December 2024) whose
   decay is not in the mirror: the GP steps are **the project's own choice** until checked.
@@ -40,9 +39,9 @@ DREES_STEPS: tuple[tuple[float, float], ...] = ((10.0, 1.0), (15.0, 2.0 / 3.0), 
 
 DREES_GP_SOURCE = ("DREES, « Indicateur d'accessibilité potentielle localisée (APL) aux médecins généralistes », "
                    "millésimes 2022 et 2023, feuille « Paramètres »")
-DREES_PARAMEDICAL_SOURCE = ("DREES, Études et Résultats n° 1100 (janvier 2019) et page méthode de l'APL : "
-                            "même décroissance que pour les médecins généralistes (à vérifier dans les classeurs "
-                            "APL infirmiers, masseurs-kinésithérapeutes, sages-femmes)")
+DREES_PARAMEDICAL_SOURCE = ("DREES, Études et Résultats n° 1100 (janvier 2019) et page méthode de l'APL (même "
+                            "méthode, décroissance par temps de trajet) ; paliers des médecins généralistes, à "
+                            "vérifier dans les feuilles « Paramètres » des classeurs APL de la profession")
 PROJECT_CHOICE = "choix du projet : paliers de la DREES pour les médecins généralistes (pas d'APL DREES utilisable)"
 
 

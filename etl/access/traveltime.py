@@ -24,10 +24,18 @@ points of two communes by a shortest path over the graph of communes sharing a b
    the diagonal). Output: ordered pairs (both directions) ``code_origine, code_destination, minutes``
    with ``minutes < cutoff``.
 
-The speeds and the detour factor were chosen by the validation against the DREES APL 2022 (a grid
-of a handful of profiles, see ``bench/validate_access.py``): the fit is flat around 50 km/h (a
-profile of 40/50/55/50 km/h by density class ≈ a single 50 km/h), and faster rural speeds make it
-worse (mountain roads are slow: relief is the main thing a commune graph cannot see).
+The speeds and the detour factor were chosen with the validation against the DREES APL 2022
+(``bench/validate_access.py``, a handful of profiles, one change at a time). The fit is flat: the
+profile 40/50/55/50 km/h by density class gives a Spearman correlation of 0.587 with the APL 2022 at
+commune level, uniform 50 km/h 0.574, detour 1.15 or 1.45 0.586 / 0.571, and the "rural fast"
+profile of a first version (60/45/30/20 km/h from sparse to dense) 0.526: faster rural roads make it
+worse (mountain roads are slow; relief is what a commune graph cannot see). Times by crow-fly distance
+× detour at the same speeds do as well as the graph on that figure (0.591): the graph is kept because
+it knows what crow-fly distances do not (islands and the sea crossed only by a bridge or a ferry,
+communes of different islands or banks), not for a better correlation. Town halls instead of points
+on the polygons: 0.587 vs 0.564. What limits the fit is the absence of a road network (a ±20 % noise
+on each edge moves the result as far as the whole gap between two reasonable choices), see the
+validation report.
 
 A deployment with a routing engine (OSRM, Valhalla) or INSEE's Metric replaces all of this with its
 own matrix: ``python -m etl build --file travel_times=PATH`` (CSV or parquet, columns
