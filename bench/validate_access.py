@@ -15,7 +15,9 @@ change one choice each, and reports, per commune and for each APL year:
 
 Then a sensitivity table: how far the reference moves when one input is perturbed (one year of
 supply churn, per-GP activity drawn from the DREES bounds, travel times ±20 %, polygon points):
-Spearman(reference, perturbed), to say where the remaining gap to the APL comes from.
+Spearman(reference, perturbed), to say where the remaining gap to the APL comes from; and the
+département level without any model (BPE GPs per standardised inhabitant against the APL), which
+bounds what any travel-time model can reach there with one standard activity.
 
 Writes into ``--out`` (default: a new temporary directory, never the source tree): ``validation.md``
 (the tables), ``variants.csv``, ``communes.csv`` (access_mg, APL 2022, APL 2023 per commune) and
