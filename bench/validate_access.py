@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from atlas.access.fca import two_step, weight_matrix  # noqa: E402
 from atlas.access.parameters import GP_STANDARD_ACTIVITY, PARAMETERS  # noqa: E402
+from atlas.access.weights import TIME_ERROR_SIGMA, table_cutoff  # noqa: E402
 from atlas.errors import SourceUnavailable  # noqa: E402
 from etl.access import traveltime as tt  # noqa: E402
 from etl.access.supply import bpe_ensemble_counts  # noqa: E402
@@ -119,6 +120,7 @@ class Variant:
     speeds: tuple = tt.SPEED_KMH
     detour: float = tt.DETOUR_FACTOR
     links: bool = True
+    sigma: float = TIME_ERROR_SIGMA          # steps in expectation over the times' error (0: exact steps)
     activity: float = GP_STANDARD_ACTIVITY
     demand: str = "std"                     # 'std' (DREES standardised population) | 'pm' (population municipale)
     supply_year: int = 2019
@@ -127,6 +129,8 @@ class Variant:
 REFERENCE = Variant("Référence (choix du build)")
 VARIANTS = [
     REFERENCE,
+    replace(REFERENCE, label="Paliers DREES exacts sur ces temps (σ = 0, paires < 20 min)", sigma=0.0),
+    replace(REFERENCE, label="Paliers en espérance, σ = 0,25", sigma=0.25),
     replace(REFERENCE, label="Points : point intérieur du polygone (repli sans mairies)", points="polygones"),
     replace(REFERENCE, label="Temps à vol d'oiseau × détour (sans graphe)", times="vol d'oiseau"),
     replace(REFERENCE, label="Vitesses uniformes 50 km/h", speeds=(50.0, 50.0, 50.0, 50.0)),
@@ -152,7 +156,8 @@ class Runner:
         return tt.commune_points(self.inp.codes, self.inp.geoms, halls, self.inp.rekey)[:2]
 
     def pairs(self, v: Variant, edge_noise: float = 0.0):
-        key = (v.points, v.times, v.speeds, v.detour, v.links, edge_noise)
+        cutoff = table_cutoff(v.sigma)
+        key = (v.points, v.times, v.speeds, v.detour, v.links, edge_noise, cutoff)
         if key not in self._pairs:
             inp = self.inp
             lon, lat = self.points(v.points)
@@ -164,14 +169,14 @@ class Runner:
                     t = t * np.random.default_rng(7).lognormal(0.0, edge_noise, t.size)
                 li, lj, lt = tt.link_edges(inp.codes, tt.LINKS if v.links else (), lon, lat, speed, v.detour)
                 G = tt.graph(len(inp.codes), np.concatenate([i, li]), np.concatenate([j, lj]), np.concatenate([t, lt]))
-                self._pairs[key] = tt.bounded_pairs(G, 20.0)
+                self._pairs[key] = tt.bounded_pairs(G, cutoff)
             else:
-                self._pairs[key] = crow_fly_pairs(lon, lat, speed, v.detour, 20.0)
+                self._pairs[key] = crow_fly_pairs(lon, lat, speed, v.detour, cutoff)
         return self._pairs[key]
 
     def access(self, v: Variant, supply: np.ndarray | None = None, edge_noise: float = 0.0) -> np.ndarray:
         o, d, t = self.pairs(v, edge_noise)
-        W = weight_matrix(o, d, t, len(self.inp.codes), STEPS)
+        W = weight_matrix(o, d, t, len(self.inp.codes), STEPS, sigma=v.sigma)
         S = supply if supply is not None else self.inp.gp[v.supply_year] * v.activity
         return two_step(W, S, self.demand(v))[2]
 
@@ -268,7 +273,7 @@ def main() -> None:
     table.to_csv(out / "variants.csv", index=False)
 
     lines += ["## Variantes (une modification à la fois de la référence)", "",
-              "| variante | APL | paires < 20 min | ρ communes | ρ communes ≥ 5 000 hab. | ρ départements | "
+              "| variante | APL | paires | ρ communes | ρ communes ≥ 5 000 hab. | ρ départements | "
               "EAM pondérée | population du même côté de 2,5 |", "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['variante']} | {r['annee_apl']} | {r['paires']} | {fmt(r['rho_communes'])} | "

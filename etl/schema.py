@@ -159,7 +159,8 @@ CREATE TABLE IF NOT EXISTS access_parameters (
     profession VARCHAR PRIMARY KEY,
     year INTEGER NOT NULL,
     decay_steps VARCHAR NOT NULL,    -- JSON [[upper bound in minutes, weight], ...]
-    cutoff DOUBLE NOT NULL,          -- minutes from which the weight is 0
+    cutoff DOUBLE NOT NULL,          -- minutes from which the weight is 0 (with time_error_sigma)
+    time_error_sigma DOUBLE NOT NULL, -- σ of the times' log-error the steps are averaged over (0: exact times)
     decay_source VARCHAR NOT NULL,
     activity DOUBLE NOT NULL,        -- supply units of one professional
     new_activity DOUBLE NOT NULL,    -- of a professional added in a scenario

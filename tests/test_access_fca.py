@@ -7,7 +7,8 @@ import pytest
 from atlas.access.fca import accessibility, demand_in_reach, supply_ratio, two_step, weight_matrix
 from atlas.access.model import AccessModel, Change
 from atlas.access.parameters import GP_NEW_ACTIVITY, GP_STANDARD_ACTIVITY, PARAMETERS
-from atlas.access.weights import DECAYS, DREES_STEPS, Decay, step_weights
+from atlas.access.weights import (DECAYS, DREES_STEPS, TIME_ERROR_SIGMA, WEIGHT_FLOOR, Decay, catchment_end,
+                                  expected_step_weights, step_weights, table_cutoff)
 from atlas.errors import AtlasError, UnknownCommune
 
 
@@ -28,6 +29,29 @@ def test_decay_steps_at_their_boundaries():
     assert step_weights(t, DREES_STEPS).tolist() == pytest.approx([1, 1, 2 / 3, 2 / 3, 1 / 3, 1 / 3, 0, 0])
     assert DECAYS["mg"].cutoff == 20
     assert DECAYS["mg"].weights([10]).tolist() == pytest.approx([2 / 3])
+
+
+def test_expected_weights_over_time_errors():
+    t = np.linspace(0, 40, 401)
+    w = expected_step_weights(t, DREES_STEPS, TIME_ERROR_SIGMA)
+    assert (np.diff(w) <= 1e-12).all()                                   # never increases with time
+    assert w[0] == 1 and w[t == 5][0] == pytest.approx(1, abs=1e-4)       # far below 10 min: weight 1
+    assert w[t == 12.5][0] == pytest.approx(2 / 3, abs=0.05)              # mid-step: about the step
+    end = catchment_end(DREES_STEPS, TIME_ERROR_SIGMA)
+    assert end == pytest.approx(27.69, abs=0.01) and table_cutoff(TIME_ERROR_SIGMA) == pytest.approx(end)
+    assert w[t >= end].max() == 0 and w[(t < end) & (t > 20)].min() >= WEIGHT_FLOOR
+    # a tiny sigma gives the steps back (away from the bounds)
+    assert expected_step_weights([9, 11, 16, 21], DREES_STEPS, 1e-4) == pytest.approx([1, 2 / 3, 1 / 3, 0])
+    assert table_cutoff(0) == 20
+
+
+def test_conservation_holds_with_expected_weights():
+    rng = np.random.default_rng(8)
+    n, o, d, t = grid_pairs(7, 6.0)
+    S = rng.integers(0, 4, n) * 4100.0
+    P = rng.integers(50, 3000, n).astype(float)
+    _, _, A = two_step(weight_matrix(o, d, t, n, DREES_STEPS, sigma=TIME_ERROR_SIGMA), S, P)
+    assert float(np.dot(P, A)) == pytest.approx(S.sum())
 
 
 def test_decay_refuses_unordered_steps():

@@ -19,19 +19,21 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from .weights import step_weights
+from .weights import expected_step_weights, step_weights
 
 
 def weight_matrix(origin: np.ndarray, destination: np.ndarray, minutes: np.ndarray, n: int,
-                  steps: tuple[tuple[float, float], ...], *, with_diagonal: bool = True) -> sp.csr_matrix:
-    """``W[i, j] = w(t_ij)`` from a table of pairs (indices 0..n-1), zero weights dropped.
+                  steps: tuple[tuple[float, float], ...], *, sigma: float = 0.0,
+                  with_diagonal: bool = True) -> sp.csr_matrix:
+    """``W[i, j] = w(t_ij)`` from a table of pairs (indices 0..n-1), zero weights dropped. With ``sigma`` > 0
+    the weight is the steps' expectation over a log-normal error of the times (:mod:`atlas.access.weights`).
 
     Within a commune the travel time is 0: with ``with_diagonal`` the diagonal is set to ``w(0)``
     and any self pair of the table is ignored (its time is not used).
     """
     origin = np.asarray(origin, dtype=np.int64)
     destination = np.asarray(destination, dtype=np.int64)
-    w = step_weights(minutes, steps)
+    w = expected_step_weights(minutes, steps, sigma)
     keep = (w > 0) & (origin != destination)
     rows, cols, vals = origin[keep], destination[keep], w[keep]
     if with_diagonal:

@@ -51,7 +51,8 @@ def load_model(con, travel_times: Path, profession: str, year: int | None = None
     """The model of one supply from a build (``pairs``: already-read travel times, to share between supplies)."""
     inputs = read_inputs(con, profession, year)
     origin, destination, minutes = pairs if pairs is not None else read_travel_times(travel_times)
+    sigma = con.execute("SELECT time_error_sigma FROM access_parameters WHERE profession = ?", [profession]).fetchone()
     return AccessModel.from_pairs(
         inputs["code"], origin, destination, minutes, supply=inputs["supply"], demand=inputs["demand"],
         population=inputs["population"], params=PARAMETERS[profession], year=inputs["year"],
-        professionals=inputs["professionals"])
+        professionals=inputs["professionals"], time_error=float(sigma[0]) if sigma else 0.0)

@@ -15,7 +15,9 @@ API (used by the build, ``python -m etl scenario`` and the "Simulation" page)::
         origin, destination, minutes,   # the pairs table (codes, codes, float minutes), e.g. travel_times.parquet
         supply=..., demand=..., population=...,   # (n,) aligned on ``codes`` (access_inputs)
         params=PARAMETERS["mg"], year=2019,
-        professionals=...)          # (n,) headcounts (optional: lets a scenario refuse removing more than exist)
+        professionals=...,          # (n,) headcounts (optional: lets a scenario refuse removing more than exist)
+        time_error=0.15)            # σ of the times' log-error: TIME_ERROR_SIGMA for the build's approximate
+                                    # times, 0 for a routing engine's (access_parameters.time_error_sigma)
     model.values                    # (n,) access of every commune, in the unit of the catalogue (A × scale)
     model.value_of("17300")         # one commune
     model.aggregate(territory)      # {"demand", "value", "population_below"} of a territory (ratio of sums)
@@ -125,6 +127,7 @@ class AccessModel:
             raise ValueError(f"matrice de poids {W.shape} pour {n} communes")
         self.params = params
         self.year = year
+        self.time_error = 0.0          # σ the weights of W were computed with (set by the constructors)
         self._order = np.argsort(self.codes.astype(str))
         self._sorted = self.codes.astype(str)[self._order]
         self.W = W.tocsr()
@@ -144,22 +147,24 @@ class AccessModel:
     @classmethod
     def from_pairs(cls, codes: Sequence[str], origin: Sequence[str], destination: Sequence[str],
                    minutes: np.ndarray, *, supply, demand, population=None, params: AccessParameters,
-                   year: int | None = None, professionals=None) -> "AccessModel":
+                   year: int | None = None, professionals=None, time_error: float = 0.0) -> "AccessModel":
         """From a pairs table keyed by commune codes; pairs naming a commune outside ``codes`` are ignored."""
         oi, di, ok = pair_indices(codes, origin, destination)
         return cls.from_index_pairs(codes, oi[ok], di[ok], np.asarray(minutes, dtype=float)[ok], supply=supply,
                                     demand=demand, population=population, params=params, year=year,
-                                    professionals=professionals)
+                                    professionals=professionals, time_error=time_error)
 
     @classmethod
     def from_index_pairs(cls, codes: Sequence[str], origin: np.ndarray, destination: np.ndarray, minutes: np.ndarray,
                          *, supply, demand, population=None, params: AccessParameters, year: int | None = None,
-                         professionals=None) -> "AccessModel":
+                         professionals=None, time_error: float = 0.0) -> "AccessModel":
         """From pairs already given as row indices of ``codes`` (see :func:`pair_indices`): several supplies
         over one pairs table map the codes once."""
-        W = weight_matrix(origin, destination, minutes, len(codes), params.decay.steps)
-        return cls(np.asarray(codes).astype(str), W, supply=supply, demand=demand, population=population,
-                   params=params, year=year, professionals=professionals)
+        W = weight_matrix(origin, destination, minutes, len(codes), params.decay.steps, sigma=time_error)
+        model = cls(np.asarray(codes).astype(str), W, supply=supply, demand=demand, population=population,
+                    params=params, year=year, professionals=professionals)
+        model.time_error = time_error
+        return model
 
     # -- lookups ----------------------------------------------------------------------------------
     def indices(self, codes: Iterable[str]) -> np.ndarray:

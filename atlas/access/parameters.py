@@ -65,6 +65,7 @@ class AccessParameters:
     def as_row(self) -> dict:
         """The row of the build's ``access_parameters`` table (JSON-ready)."""
         return {"profession": self.profession, "decay_steps": self.decay.as_json(), "cutoff": self.decay.cutoff,
+                "time_error_sigma": 0.0,
                 "decay_source": self.decay.source, "activity": self.activity, "new_activity": self.new_activity,
                 "scale": self.scale, "demand": self.demand, "supply_unit": self.supply_unit,
                 "value_unit": self.value_unit, "threshold": self.threshold, "activity_source": self.activity_source}

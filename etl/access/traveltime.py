@@ -20,23 +20,23 @@ points of two communes by a shortest path over the graph of communes sharing a b
 3. **Links adjacency misses.** Bridges and ferries to islands (:data:`LINKS`): a bridge is an edge
    costed like any other; a ferry costs its crossing time (operators' timetables, rounded; crossings
    of 20 minutes or more do not change a 20-minute catchment and are kept for larger ones).
-4. **Shortest paths** bounded by the largest catchment (20 min), batched over origins with
+4. **Shortest paths** bounded by the largest catchment (27.7 min: the DREES steps are applied to these
+   approximate times in expectation over their error, see :mod:`atlas.access.weights`), batched over origins with
    ``scipy.sparse.csgraph.dijkstra(limit=…)``; t = 0 within a commune (never stored: the model sets
    the diagonal). Output: ordered pairs (both directions) ``code_origine, code_destination, minutes``
-   with ``minutes < cutoff``.
+   with ``minutes < cutoff`` (the caller's cutoff: ``atlas.access.weights.table_cutoff``).
 
 The speeds and the detour factor were chosen with the validation against the DREES APL 2022
-(``bench/validate_access.py``, a handful of profiles, one change at a time). The fit is flat: the
-profile 40/50/55/50 km/h by density class gives a Spearman correlation of 0.587 with the APL 2022 at
-commune level, uniform 50 km/h 0.574, detour 1.15 or 1.45 0.586 / 0.571, and the "rural fast"
-profile of a first version (60/45/30/20 km/h from sparse to dense) 0.526: faster rural roads make it
-worse (mountain roads are slow; relief is what a commune graph cannot see). Times by crow-fly distance
-× detour at the same speeds do as well as the graph on that figure (0.591): the graph is kept because
-it knows what crow-fly distances do not (islands and the sea crossed only by a bridge or a ferry,
-communes of different islands or banks), not for a better correlation. Town halls instead of points
-on the polygons: 0.587 vs 0.564. What limits the fit is the absence of a road network (a ±20 % noise
-on each edge moves the result as far as the whole gap between two reasonable choices), see the
-validation report.
+(``bench/validate_access.py``, a handful of profiles, one change at a time; figures with the steps
+applied in expectation, see :mod:`atlas.access.weights`). The fit is flat: the profile 40/50/55/50
+km/h by density class gives a Spearman correlation of 0.613 with the APL 2022 at commune level,
+uniform 50 km/h 0.600, detour 1.15 or 1.45 0.604 / 0.602, and the "rural fast" profile of a first
+version (60/45/30/20 km/h from sparse to dense) 0.555: faster rural roads make it worse (mountain
+roads are slow; relief is what a commune graph cannot see). Times by crow-fly distance × detour at the
+same speeds do as well as the graph on that figure (0.612): the graph is kept because it knows what
+crow-fly distances do not (islands reached only by a bridge or a ferry, the sea and estuaries between
+communes), not for a better correlation. Town halls instead of points on the polygons: 0.613 vs 0.590.
+What limits the fit is the absence of a road network, see the validation report.
 
 A deployment with a routing engine (OSRM, Valhalla) or INSEE's Metric replaces all of this with its
 own matrix: ``python -m etl build --file travel_times=PATH`` (CSV or parquet, columns

@@ -2,10 +2,12 @@
 
 Writes, into the build:
 
-* ``travel_times.parquet`` (:data:`atlas.paths.TRAVEL_TIMES_FILE`): ordered pairs of communes less than
-  20 minutes apart by car (``code_origine, code_destination, minutes``; t = 0 within a commune is
-  implicit), computed over the commune adjacency graph (:mod:`etl.access.traveltime`) or read from
-  ``--file travel_times=PATH`` (a routing engine's or INSEE Metric's matrix);
+* ``travel_times.parquet`` (:data:`atlas.paths.TRAVEL_TIMES_FILE`): ordered pairs of communes within the
+  largest catchment (``code_origine, code_destination, minutes``; t = 0 within a commune is implicit):
+  computed over the commune adjacency graph (:mod:`etl.access.traveltime`; approximate times, on which
+  the DREES steps are applied in expectation over a ±15 % error, so pairs up to 27.7 min, see
+  :mod:`atlas.access.weights`), or read from ``--file travel_times=PATH`` (a routing engine's or INSEE
+  Metric's matrix: exact times, the DREES steps as they are, pairs up to 20 min);
 * ``access_inputs`` (profession, year, code, professionals, supply, demand, population) and
   ``access_parameters`` (decay steps, activity, units, sources): what the scenario model
   (:class:`atlas.access.model.AccessModel`) is built from;
@@ -33,7 +35,7 @@ import pandas as pd
 from atlas import paths
 from atlas.access.model import AccessModel, pair_indices
 from atlas.access.parameters import DEMAND_STANDARDISED, PARAMETERS
-from atlas.access.weights import MAX_CUTOFF_MINUTES
+from atlas.access.weights import MAX_CUTOFF_MINUTES, TIME_ERROR_SIGMA, table_cutoff
 from atlas.catalog import ACCESS_SUPPLIES, access_id, density_id
 
 from .. import schema
@@ -52,9 +54,9 @@ def run(ctx) -> None:
     codes = communes["code"].to_numpy().astype(str)
     population = communes["population"].to_numpy(dtype=float)
 
-    pairs, how = _travel_times(ctx, codes, population)
+    pairs, how, sigma = _travel_times(ctx, codes, population)
     pairs.to_parquet(ctx.staging / paths.TRAVEL_TIMES_FILE, index=False, row_group_size=200_000)
-    log(f"  temps de trajet : {len(pairs)} paires < {MAX_CUTOFF_MINUTES:g} min ({how})")
+    log(f"  temps de trajet : {len(pairs)} paires < {table_cutoff(sigma):.1f} min ({how})")
 
     std_pop, std_source = _standardised_population(ctx.con, codes)
     oi, di, known = pair_indices(codes, pairs["code_origine"].to_numpy(), pairs["code_destination"].to_numpy())
@@ -72,14 +74,16 @@ def run(ctx) -> None:
         demand = std_pop if p.demand == DEMAND_STANDARDISED and std_pop is not None else population
         demand_source = std_source if demand is std_pop else "population municipale (INSEE, via Etalab)"
         model = AccessModel.from_index_pairs(codes, oi, di, minutes, supply=counts * p.activity, demand=demand,
-                                       population=population, params=p, year=year, professionals=counts)
+                                             population=population, params=p, year=year, professionals=counts,
+                                             time_error=sigma)
         source_id = str(part["source_id"].iloc[0])
         synthetic = bool(part["synthetic"].any())
         inputs.append(pd.DataFrame({"profession": prof, "year": year, "code": codes, "professionals": counts,
                                     "supply": model.supply, "demand": model.demand, "population": population}))
         row = p.as_row()
         row.update({"year": year, "decay_steps": json.dumps(row["decay_steps"]), "demand_source": demand_source,
-                    "supply_source_id": source_id, "travel_times": how})
+                    "supply_source_id": source_id, "travel_times": how, "time_error_sigma": sigma,
+                    "cutoff": p.decay.cutoff_for(sigma)})
         params.append(row)
         values.append(pd.DataFrame({
             "indicator_id": access_id(prof), "code": codes, "year": year, "value": model.values,
@@ -97,7 +101,7 @@ def run(ctx) -> None:
     con.execute("INSERT INTO access_inputs SELECT profession, year, code, professionals, supply, demand, population "
                 "FROM __ai")
     con.unregister("__ai")
-    cols = ["profession", "year", "decay_steps", "cutoff", "decay_source", "activity", "new_activity",
+    cols = ["profession", "year", "decay_steps", "cutoff", "time_error_sigma", "decay_source", "activity", "new_activity",
             "activity_source", "scale", "demand", "demand_source", "supply_unit", "value_unit", "threshold",
             "supply_source_id", "travel_times"]
     con.register("__ap", pd.DataFrame(params)[cols])
@@ -107,13 +111,15 @@ def run(ctx) -> None:
 
 
 # -- travel times -----------------------------------------------------------------------------------------
-def _travel_times(ctx, codes: np.ndarray, population: np.ndarray) -> tuple[pd.DataFrame, str]:
-    """The pairs table: the file given with ``--file travel_times=PATH``, else computed over the graph."""
+def _travel_times(ctx, codes: np.ndarray, population: np.ndarray) -> tuple[pd.DataFrame, str, float]:
+    """``(pairs, how, σ)``: the file given with ``--file travel_times=PATH`` (exact times: σ = 0, pairs
+    < 20 min), else computed over the graph (approximate: σ = TIME_ERROR_SIGMA, pairs up to the end of
+    the smoothed catchment, 27.7 min; see atlas/access/weights.py)."""
     if ctx.options.files.get("travel_times") is not None:
         res = ctx.resolve("travel_times", required=True)
         pairs = traveltime.read_travel_times_file(res.path, set(codes), cutoff=MAX_CUTOFF_MINUTES)
         ctx.record_source(res, message=f"{len(pairs)} paires de communes < {MAX_CUTOFF_MINUTES:g} min")
-        return pairs, f"fichier fourni ({res.path.name})"
+        return pairs, f"fichier fourni ({res.path.name}), temps exacts", 0.0
     geo = gpd.read_parquet(ctx.staging / paths.COMMUNES_FULL_FILE, columns=["code", "geometry"])
     geo = geo.set_index("code").reindex(codes)
     has = geo.geometry.notna().to_numpy() & ~geo.geometry.is_empty.fillna(True).to_numpy()
@@ -122,7 +128,7 @@ def _travel_times(ctx, codes: np.ndarray, population: np.ndarray) -> tuple[pd.Da
     if th_src is not None:
         town_halls = traveltime.read_town_halls(th_src.path)
     result = traveltime.travel_time_table(codes[has], geo.geometry.to_numpy()[has], population[has], town_halls,
-                                          ctx.rekey or {}, cutoff=MAX_CUTOFF_MINUTES)
+                                          ctx.rekey or {}, cutoff=table_cutoff(TIME_ERROR_SIGMA))
     message = (f"{result.town_hall_points} communes situées à leur mairie, {int(has.sum()) - result.town_hall_points} "
                f"au point intérieur de leur polygone ; {result.adjacent_pairs} paires de communes voisines, "
                f"{result.links_added} ponts et bacs ; {result.components} composantes connexes")
@@ -133,8 +139,9 @@ def _travel_times(ctx, codes: np.ndarray, population: np.ndarray) -> tuple[pd.Da
                             "polygones utilisés (approximation moins bonne, voir bench/validate_access.py)")
     how = ("graphe d'adjacence des communes, vitesses par classe de densité "
            f"({'/'.join(f'{v:g}' for v in traveltime.SPEED_KMH)} km/h), détour {traveltime.DETOUR_FACTOR:g}, "
-           f"ponts et bacs ; points : {'mairies' if th_src is not None else 'points intérieurs des polygones'}")
-    return result.table, how
+           f"ponts et bacs ; points : {'mairies' if th_src is not None else 'points intérieurs des polygones'} ; "
+           f"paliers en espérance sur une erreur de ± {100 * TIME_ERROR_SIGMA:.0f} % des temps")
+    return result.table, how, TIME_ERROR_SIGMA
 
 
 # -- demand -----------------------------------------------------------------------------------------------
