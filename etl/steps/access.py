@@ -45,6 +45,7 @@ from ..build import log
 
 SOURCE_IDS = ("insee_bpe_ensemble", "communes_town_halls", "travel_times", "drees_apl_mg")
 
+
 def run(ctx) -> None:
     supply = _supply(ctx)
     if supply is None:
@@ -101,9 +102,9 @@ def run(ctx) -> None:
     con.execute("INSERT INTO access_inputs SELECT profession, year, code, professionals, supply, demand, population "
                 "FROM __ai")
     con.unregister("__ai")
-    cols = ["profession", "year", "decay_steps", "cutoff", "time_error_sigma", "decay_source", "activity", "new_activity",
-            "activity_source", "scale", "demand", "demand_source", "supply_unit", "value_unit", "threshold",
-            "supply_source_id", "travel_times"]
+    cols = ["profession", "year", "decay_steps", "cutoff", "time_error_sigma", "decay_source", "activity",
+            "new_activity", "activity_source", "scale", "demand", "demand_source", "supply_unit", "value_unit",
+            "threshold", "supply_source_id", "travel_times"]
     con.register("__ap", pd.DataFrame(params)[cols])
     con.execute(f"INSERT INTO access_parameters SELECT {', '.join(cols)} FROM __ap")
     con.unregister("__ap")
