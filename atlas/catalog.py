@@ -89,6 +89,9 @@ class Indicator:
     formula: str = ""
     detail: tuple[str, str] | None = None   # (label, template with {num} {den}) of numerator / denominator
     importable: bool = False     # a CPAM commune table may carry it (atlas/userdata/imports.py)
+    # départements the source does not cover, with the reason shown instead of a value
+    scope_exclusions: tuple[tuple[str, str], ...] = ()
+    reference_note: str = ""     # what the references cover, when not all of France
     official_references: bool = False  # references from département/région publications, not from communes
     extra: dict = field(default_factory=dict)
 
@@ -143,7 +146,7 @@ def _access(prof: str) -> Indicator:
         return Indicator(
             id=access_id(prof), label="Accessibilité calculée aux médecins généralistes (2SFCA, méthode APL)",
             unit=APL_UNIT, short_unit=APL_SHORT_UNIT, family="access", aggregation="ratio", decimals=2,
-            choice="access", profession=prof, higher_is_better=True, class_breaks=(2.5, 4.0),
+            choice="access", profession=prof, higher_is_better=True, class_breaks=(1.5, 2.5, 3.5, 4.5),
             thresholds=(Threshold(2.5, "seuil de sous-densité médicale (DREES)", "sous-densité médicale"),),
             description="Calcul du projet avec la méthode de l'APL de la DREES (2SFCA, décroissance par paliers du temps "
                         "de trajet en voiture) sur l'offre réelle de la BPE (médecins généralistes libéraux, une "
@@ -178,6 +181,8 @@ def _share(iid: str, label: str, unit: str, higher_is_better: bool, description:
 
 
 APL_THRESHOLDS = (Threshold(2.5, "seuil de sous-densité médicale (DREES)", "sous-densité médicale"),)
+APL_SCOPE = (("976", "Mayotte est hors du champ de l'APL publiée par la DREES"),)
+APL_REFERENCE_NOTE = "Référence France hors Mayotte (hors du champ de l'APL de la DREES)."
 
 CATALOG: dict[str, Indicator] = {i.id: i for i in [
     Indicator(id="population", label="Population municipale", unit="habitants", short_unit="hab.",
@@ -185,17 +190,19 @@ CATALOG: dict[str, Indicator] = {i.id: i for i in [
               description="Population municipale INSEE (populations légales).", formula="Σ population"),
     Indicator(id="apl_mg", label="Accessibilité potentielle localisée (APL) aux médecins généralistes",
               unit=APL_UNIT, short_unit=APL_SHORT_UNIT, family="accessibility", aggregation="ratio", decimals=2,
-              profession="mg", higher_is_better=True, class_breaks=(2.5, 4.0), thresholds=APL_THRESHOLDS,
+              profession="mg", higher_is_better=True, class_breaks=(1.5, 2.5, 3.5, 4.5), thresholds=APL_THRESHOLDS,
               description="Indicateur DREES : nombre de consultations/visites de médecine générale accessibles par an "
                           "et par habitant standardisé (par âge).",
               formula="Σ (APL × population standardisée) / Σ population standardisée",
-              detail=("Population standardisée", "{den}")),
+              detail=("Population standardisée", "{den}"), scope_exclusions=APL_SCOPE,
+              reference_note=APL_REFERENCE_NOTE),
     Indicator(id="apl_mg_65", label="APL aux médecins généralistes de moins de 65 ans", unit=APL_UNIT,
               short_unit=APL_SHORT_UNIT, family="accessibility", aggregation="ratio", decimals=2, profession="mg",
-              higher_is_better=True, class_breaks=(2.5, 4.0), thresholds=APL_THRESHOLDS,
+              higher_is_better=True, class_breaks=(1.5, 2.5, 3.5, 4.5), thresholds=APL_THRESHOLDS,
               description="APL restreint à l'offre des médecins généralistes de 65 ans ou moins (DREES).",
               formula="Σ (APL<65 × population standardisée) / Σ population standardisée",
-              detail=("Population standardisée", "{den}")),
+              detail=("Population standardisée", "{den}"), scope_exclusions=APL_SCOPE,
+              reference_note=APL_REFERENCE_NOTE),
     *[_density(p, m) for p in PROFESSIONS for m in ("all", "liberal")],
     Indicator(id="density_pharmacy", label="Densité de pharmacies", unit="pharmacies pour 10 000 habitants",
               short_unit=DENSITY_SHORT_UNIT, family="density", aggregation="ratio", scale=10_000, decimals=1,

@@ -11,10 +11,12 @@ import dash
 from dash import dcc, html
 from flask import abort, send_from_directory
 
-from . import data
+from atlas.read import configure, current
+
 from .components.navbar import navbar
 from .components.synthetic_banner import synthetic_banner
 from .settings import Settings
+from .uploads import request_limit
 
 HERE = Path(__file__).resolve().parent
 BOOTSTRAP_URL = "/vendor/bootstrap5/css/bootstrap.min.css"
@@ -26,18 +28,19 @@ def _bootstrap_static_dir() -> Path:
 
 
 def _layout():
-    store = data.get_store()
+    atlas = current()
     return html.Div([
         dcc.Location(id="url", refresh="callback-nav"),
+        dcc.Store(id="atlas-context", storage_type="session"),
         navbar(),
-        synthetic_banner(store),
+        synthetic_banner(atlas),
         html.Main(dash.page_container, className="container-fluid py-2"),
     ])
 
 
 def create_app(settings: Settings | None = None) -> dash.Dash:
     settings = settings or Settings.from_env()
-    data.configure(settings.data_dir)
+    configure(settings.data_dir)
     app = dash.Dash(
         __name__,
         use_pages=True,
@@ -50,7 +53,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         serve_locally=True,
     )
     server = app.server
-    server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes
+    server.config["MAX_CONTENT_LENGTH"] = request_limit(settings.max_upload_bytes)
     server.config["ATLAS_SETTINGS"] = settings
     static_dir = _bootstrap_static_dir()
 

@@ -1,6 +1,7 @@
 """Command-line exports (same implementation as the pages' download buttons).
 
     python -m dashboard.export --territory aunis-sud --format csv --out aunis.csv [--indicator apl_mg]
+    python -m dashboard.export --territory dep-17 --format csv-intl --out 17.csv   # "," and decimal point
     python -m dashboard.export --territory aunis-sud --format png --out aunis.png --indicator density_mg
     python -m dashboard.export --territory aunis-sud --format png --out 17.png --extent departement
     python -m dashboard.export --territory aunis-sud --format pdf --out aunis.pdf
@@ -28,19 +29,20 @@ def main(argv=None) -> int:
     ap.add_argument("--format", required=True, choices=FORMATS)
     ap.add_argument("--out", required=True, type=Path, help="fichier à écrire")
     ap.add_argument("--indicator", help="indicateur (CSV : un seul indicateur ; PNG/PDF : indicateur de la carte)")
-    ap.add_argument("--extent", choices=("territoire", "departement"), default="territoire",
-                    help="PNG : la carte du territoire seul ou de tout son département (territoire entouré)")
+    ap.add_argument("--extent", choices=("territoire", "departement", "region", "france"), default="territoire",
+                    help="PNG : la carte du territoire seul, ou de son département, sa région, la France "
+                         "(territoire entouré)")
     ap.add_argument("--year", type=int, help="année (défaut : la plus récente)")
     ap.add_argument("--data-dir", type=Path, help="dossier des données construites (défaut : ATLAS_DATA_DIR ou geodata/)")
     args = ap.parse_args(argv)
-    from etl.store import Store
+    from atlas.read import Atlas
     t0 = time.monotonic()
     try:
-        store = Store(args.data_dir) if args.data_dir else Store()
+        atlas = Atlas(args.data_dir)
         try:
-            data = export_bytes(store, args.territory, args.format, args.indicator, args.year, args.extent)
+            data = export_bytes(atlas, args.territory, args.format, args.indicator, args.year, args.extent)
         finally:
-            store.close()
+            atlas.close()
     except AtlasError as exc:
         print(f"erreur : {exc}", file=sys.stderr)
         return 2

@@ -32,30 +32,24 @@ def _print_json(obj) -> None:
     sys.stdout.write("\n")
 
 
-def _fmt(v, unit="") -> str:
-    if v is None:
-        return "—"
-    if isinstance(v, float):
-        s = f"{v:,.2f}".replace(",", " ").replace(".", ",")
-    else:
-        s = f"{v:,}".replace(",", " ")
-    return f"{s} {unit}".strip()
-
-
 def _print_text_summary(d: dict) -> None:
-    print(f"{d.get('name')} ({d.get('territory_id') or d.get('code')}) : {d['communes']} commune(s), "
-          f"{_fmt(d['population'])} habitants")
-    for i in d["indicators"]:
-        if not i["available"]:
-            print(f"  {i['label']} : indisponible")
-            continue
-        val = "secret statistique" if i["secret"] else _fmt(i["value"], i["unit"])
-        ref = i["reference"]
-        flag = " [DONNÉES FICTIVES]" if i["synthetic"] else ""
-        if i.get("reference_synthetic") and any(i["reference_synthetic"].values()) and not i["synthetic"]:
+    from atlas import fmt
+    from atlas.catalog import indicator
+    from atlas.read.entries import in_words
+
+    where = d.get("territory_id") or d.get("code")
+    print(f"{d.get('name')} ({where}) : {fmt.plural(d['communes'], 'commune')}, "
+          f"{fmt.plural(d['population'], 'habitant')}")
+    for e in d["indicators"]:
+        ind = indicator(e["id"])
+        flag = " [DONNÉES FICTIVES]" if e["synthetic"] else ""
+        ref = e["reference"]
+        if e.get("reference_synthetic") and any(e["reference_synthetic"].values()) and not e["synthetic"]:
             flag += " [références fictives]"
-        print(f"  {i['label']} ({i['year']}) : {val}{flag} | dép. {_fmt(ref['departement'])}, "
-              f"rég. {_fmt(ref['region'])}, France {_fmt(ref['france'])}")
+        year = f" ({e['year']})" if e.get("year") else ""
+        refs = " | ".join(f"{label} {fmt.value(ref[level], ind)}" for level, label in
+                          (("departement", "dép."), ("region", "rég."), ("france", "France")) if ref[level] is not None)
+        print(f"  {e['label']}{year} : {in_words(e, ind)}{flag}" + (f" | {refs}" if refs else ""))
 
 
 def _parse_files(items: list[str]) -> dict[str, Path]:
@@ -82,43 +76,82 @@ def cmd_build(args) -> int:
     return 0
 
 
-def _store(args):
-    from .store import Store
-    return Store(Path(args.data_dir) if args.data_dir else None)
+def _atlas(args):
+    from atlas.read import Atlas
+    return Atlas(Path(args.data_dir) if args.data_dir else None)
 
 
 def cmd_summary(args) -> int:
-    d = _store(args).territory_summary(args.territory, args.year)
+    d = _atlas(args).territory_summary(args.territory, args.year)
     _print_json(d) if args.format == "json" else _print_text_summary(d)
     return 0
 
 
 def cmd_commune(args) -> int:
-    d = _store(args).commune_summary(args.code, args.year)
+    d = _atlas(args).commune_summary(args.code, args.year)
     _print_json(d) if args.format == "json" else _print_text_summary(d)
     return 0
 
 
 def cmd_territories(args) -> int:
-    store = _store(args)
+    from atlas import fmt
+    atlas = _atlas(args)
     rows = []
-    for t in store.territories():
-        pop = int(store.communes.reindex(list(t.codes))["population"].fillna(0).sum())
-        rows.append({"id": t.id, "name": t.name, "kind": t.kind, "communes": len(t.codes), "population": pop,
-                     "confidence": t.confidence, "published_communes": t.published_communes,
-                     "published_population": t.published_population, "published_as_of": t.published_as_of,
-                     "published_figures": store.published_figures(t.id) if t.kind == "cpts" else [],
-                     "perimeter_note": t.perimeter_note})
-    _, errors = store.user_territories()
+    for t in atlas.territories(*(args.kind or [])):
+        rows.append({"id": t.id, "name": t.name, "kind": t.kind, "communes": len(t.codes),
+                     "population": atlas.communes.population_of(t.codes), "confidence": t.confidence,
+                     "published_communes": t.published_communes, "published_population": t.published_population,
+                     "published_as_of": t.published_as_of,
+                     "published_figures": atlas.published_figures(t.id) if t.kind == "cpts" else [],
+                     "candidates": list(t.candidates), "perimeter_note": t.perimeter_note})
+    errors = atlas.rejected_user_files()
     if args.format == "json":
         _print_json({"territories": rows, "rejected_user_files": errors})
         return 0
-    print(f"{'id':24} {'communes':>8} {'population':>11} {'publié':>16}  confiance")
+    print(f"{'id':26} {'type':12} {'communes':>8} {'population':>12} {'publié':>20}  confiance")
     for r in rows:
-        pub = f"{r['published_communes'] or '—'} / {_fmt(r['published_population'])}"
-        print(f"{r['id']:24} {r['communes']:>8} {_fmt(r['population']):>11} {pub:>16}  {r['confidence']}")
+        pub = (f"{r['published_communes'] if r['published_communes'] is not None else '—'} / "
+               f"{fmt.integer(r['published_population'], missing='—')}") if r["kind"] == "cpts" else ""
+        print(f"{r['id']:26} {r['kind']:12} {r['communes']:>8} {fmt.integer(r['population']):>12} {pub:>20}  "
+              f"{r['confidence']}")
     for e in errors:
         print(f"fichier refusé : {e}", file=sys.stderr)
+    return 0
+
+
+def cmd_values(args) -> int:
+    """One row per commune of the territory (or of France): code, nom, value, status, year, source."""
+    import csv
+
+    from atlas import fmt
+    from atlas.catalog import indicator
+    atlas = _atlas(args)
+    ind = indicator(args.indicator)
+    codes = atlas.territory(args.territory).codes if args.territory else None
+    df = atlas.commune_values(ind.id, codes, args.year)
+    names = atlas.communes.table["nom"]
+    rows = [{"code": r.code, "nom": names.get(r.code, ""), "value": None if r.status != "ok" else float(r.value),
+             "numerator": None if r.status != "ok" or r.numerator != r.numerator else float(r.numerator),
+             "denominator": None if r.status != "ok" or r.denominator != r.denominator else float(r.denominator),
+             "status": r.status, "year": None if r.year is None or r.year != r.year else int(r.year),
+             "source_id": r.source_id, "synthetic": bool(r.synthetic)} for r in df.itertuples(index=False)]
+    if args.year is not None and not any(r["status"] != "missing" for r in rows):
+        years = atlas.years(ind.id)
+        print(f"erreur : {ind.id} : pas de donnée communale en {args.year} (années disponibles : "
+              f"{', '.join(map(str, years)) or 'aucune'})", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        _print_json({"indicator": ind.id, "label": ind.label, "unit": ind.unit,
+                     "territory": args.territory, "rows": rows})
+        return 0
+    w = csv.writer(sys.stdout, lineterminator="\n")
+    w.writerow(["code", "nom", "value", "numerator", "denominator", "status", "year", "source_id", "synthetic"])
+    for r in rows:
+        w.writerow([r["code"], r["nom"], "" if r["value"] is None else repr(r["value"]),
+                    "" if r["numerator"] is None else repr(r["numerator"]),
+                    "" if r["denominator"] is None else repr(r["denominator"]),
+                    {"ok": "ok", "secret": fmt.SECRET, "missing": fmt.UNAVAILABLE}[r["status"]],
+                    r["year"] or "", r["source_id"] or "", "true" if r["synthetic"] else "false"])
     return 0
 
 
@@ -128,13 +161,12 @@ def cmd_import_indicators(args) -> int:
     path = Path(args.file).expanduser()
     if not path.is_file():
         raise AtlasError(f"{path} : fichier introuvable")
-    store = _store(args)
+    atlas = _atlas(args)
     try:
-        rekey = None
-        report = import_indicator_table(path, store.valid_codes, Path(args.dest) if args.dest else None,
-                                        rekey=rekey, source_label=args.source_label)
+        report = import_indicator_table(path, set(atlas.communes.position), Path(args.dest) if args.dest else None,
+                                        source_label=args.source_label)
     finally:
-        store.close()
+        atlas.close()
     if args.format == "json":
         _print_json(report.to_dict())
     else:
@@ -194,9 +226,18 @@ def make_parser() -> argparse.ArgumentParser:
     li.add_argument("--format", choices=("json", "text"), default="text")
     li.set_defaults(func=cmd_imports)
 
-    t = sub.add_parser("territories", help="liste des territoires")
+    t = sub.add_parser("territories", help="liste des territoires (CPTS, départements, régions, EPCI, les vôtres)")
+    t.add_argument("--kind", action="append", choices=("cpts", "departement", "region", "epci", "user"),
+                   help="ne liste que ce type (répétable)")
     t.add_argument("--format", choices=("json", "text"), default="text")
     t.set_defaults(func=cmd_territories)
+
+    v = sub.add_parser("values", help="valeurs communales d'un indicateur (une ligne par commune)")
+    v.add_argument("--indicator", required=True)
+    v.add_argument("--year", type=int)
+    v.add_argument("--territory", help="territoire (défaut : toute la France)")
+    v.add_argument("--format", choices=("csv", "json"), default="csv")
+    v.set_defaults(func=cmd_values)
     return p
 
 

@@ -1,7 +1,7 @@
 """The DuckDB schema of ``geodata/atlas.duckdb``: the contract between the ETL and the dashboard.
 
 The ETL is the only writer. Readers (CLI ``summary``/``commune``, dashboard) open it read-only
-through :mod:`etl.store`. Every commune figure is stored as *numerator / denominator* so that
+through :mod:`atlas.read`. Every commune figure is stored as *numerator / denominator* so that
 territory and reference levels are always ratios of sums (DESIGN.md, "Data rules").
 
 Value rule per indicator (``indicators.aggregation``):

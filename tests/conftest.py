@@ -5,7 +5,8 @@
 * ``mirror_dir`` is the real-data mirror (``ATLAS_MIRROR`` or ``../shared/data``); integration tests
   skip only when it is absent, and CI always has it (``.ci/run`` sets ATLAS_MIRROR).
 * ``built_data_dir`` is one full build from the mirror (with demo data), shared by the session.
-* ``tiny_store`` is a build of the tiny fixtures (tests/factories.py), one per test module.
+* ``atlas`` is the read model over that build; ``tiny_atlas`` a build of the tiny fixtures
+  (tests/factories.py), one per test module.
 """
 from __future__ import annotations
 
@@ -55,26 +56,26 @@ def built_data_dir(mirror_dir) -> Path:
 
 
 @pytest.fixture(scope="session")
-def store(built_data_dir):
-    from etl.store import Store
+def atlas(built_data_dir):
+    from atlas.read import Atlas
 
-    s = Store(built_data_dir)
-    yield s
-    s.close()
+    a = Atlas(built_data_dir)
+    yield a
+    a.close()
 
 
 @pytest.fixture(scope="module")
-def tiny_store(tmp_path_factory):
-    """A Store over the tiny geodata/ of tests/factories.py, built once per test module (each module
-    gets its own, so imports made by one module never show in another)."""
+def tiny_atlas(tmp_path_factory):
+    """The read model over the tiny geodata/ of tests/factories.py, built once per test module, with
+    its own user data directory (imports made by one module never show in another)."""
     import factories
-    from dashboard.maps import cache
-    from etl.store import Store
+    from atlas.read import Atlas
+    from atlas.read.userdata import UserData
 
-    s = Store(factories.build_tiny_geodata(tmp_path_factory.mktemp("tiny")))
-    yield s
-    cache.clear()
-    s.close()
+    root = tmp_path_factory.mktemp("tiny")
+    a = Atlas(factories.build_tiny_geodata(root), userdata=UserData(root / "imports", root / "territories"))
+    yield a
+    a.close()
 
 
 @pytest.fixture

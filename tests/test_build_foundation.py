@@ -15,7 +15,7 @@ from etl.build import BuildOptions, run_build
 from atlas.errors import InputError, SourceUnavailable
 from atlas.catalog import CATALOG
 from etl.sources import load_sources, resolve
-from etl.store import Store
+from atlas.read import Atlas
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,32 +42,32 @@ def test_tables_and_geoparquet(tiny_build):
     import geopandas as gpd
     import pyarrow.parquet as pq
 
-    s = Store(tiny_build)
-    assert list(s.communes.code) == ["01001", "01002", "01004", "01006", "02001"]
-    assert not s.communes.loc["01006", "has_geometry"]
-    assert "01006" in s.sources.loc["communes_geometry", "message"]  # reported, not dropped silently
-    meta = json.loads(pq.read_metadata(s.web_geometry_path).metadata[b"geo"])
+    s = Atlas(tiny_build)
+    assert list(s.communes.table.code) == ["01001", "01002", "01004", "01006", "02001"]
+    assert not s.communes.table.loc["01006", "has_geometry"]
+    assert "01006" in s.provenance.sources.loc["communes_geometry", "message"]  # reported, not dropped silently
+    meta = json.loads(pq.read_metadata(s.geometry.web_path).metadata[b"geo"])
     assert meta["primary_column"] == "geometry" and meta["version"].startswith("1.")
-    gdf = gpd.read_parquet(s.web_geometry_path)
+    gdf = gpd.read_parquet(s.geometry.web_path)
     assert gdf.crs.to_epsg() == 4326 and len(gdf) == 4
     assert gdf.set_index("code").loc["01001"].geometry.area == pytest.approx(0.02, rel=1e-3)
 
 
 def test_apl_values_rekeyed_and_references_as_ratio_of_sums(tiny_build):
-    s = Store(tiny_build)
+    s = Atlas(tiny_build)
     v = s.commune_values("apl_mg", ["01001"], 2022).iloc[0]
     assert v.value == pytest.approx(2.6) and v.denominator == pytest.approx(1000)
-    ref = s.reference("apl_mg", "departement", "01", 2022)["value"]
+    ref = s.references.get("apl_mg", "departement", "01", 2022).value
     expected = (3.0 * 800 + 1.0 * 200 + 2.0 * 500 + 5.0 * 250) / (800 + 200 + 500 + 250)
     assert ref == pytest.approx(expected)
     assert ref != pytest.approx((2.6 + 2.0 + 5.0) / 3)  # not an average of commune rates
-    france = s.reference("apl_mg", "france", "FR", 2022)["value"]
+    france = s.references.get("apl_mg", "france", "FR", 2022).value
     assert france == pytest.approx((expected * 1750 + 4.0 * 2000) / 3750)
-    assert s.reference("population", "region", "84", 2023)["value"] == 1790
+    assert s.references.get("population", "region", "84", 2023).value == 1790
 
 
 def test_territory_perimeters_and_published_gap(tiny_build):
-    s = Store(tiny_build)
+    s = Atlas(tiny_build)
     aunis = s.territory_summary("aunis-sud", 2022)
     assert aunis["communes"] == 2 and aunis["population"] == 1500
     apl = next(i for i in aunis["indicators"] if i["id"] == "apl_mg")
@@ -75,7 +75,7 @@ def test_territory_perimeters_and_published_gap(tiny_build):
     assert apl["reference"]["departement"] is not None and apl["synthetic"] is False
     t = s.territory("aunis-sud")
     assert t.confidence == "low"  # mixed medium/low takes the weakest
-    row = s.query("SELECT communes_diff, population_diff FROM territories WHERE id='aunis-sud'").iloc[0]
+    row = s.db.query("SELECT communes_diff, population_diff FROM territories WHERE id='aunis-sud'").iloc[0]
     assert (row.communes_diff, row.population_diff) == (-1, 100)
     els = s.territory("entre-loire-et-sucs")
     assert els.codes == ("01006",) and els.candidates == ("02001",)
@@ -90,7 +90,7 @@ def test_failed_build_keeps_previous(tmp_path, tiny_build, tiny_mirror):
     with pytest.raises(InputError):
         build(tiny_build, tiny_mirror)
     assert (tiny_build / "current").resolve() == before
-    assert Store(tiny_build).commune_values("apl_mg", ["01001"], 2023).iloc[0].value == pytest.approx(3.2)
+    assert Atlas(tiny_build).commune_values("apl_mg", ["01001"], 2023).iloc[0].value == pytest.approx(3.2)
     assert not list((tiny_build / "builds").glob(".staging-*"))
 
 
@@ -122,8 +122,8 @@ def test_optional_source_missing_build_goes_on(tmp_path, tiny_mirror):
     (tiny_mirror / "drees/apl_generalistes_2022_2023.xlsx").unlink()
     data_dir = tmp_path / "g"
     build(data_dir, tiny_mirror)
-    s = Store(data_dir)
-    assert s.sources.loc["drees_apl_mg", "status"] == "unavailable"
+    s = Atlas(data_dir)
+    assert s.provenance.sources.loc["drees_apl_mg", "status"] == "unavailable"
     entry = s.territory_summary("aunis-sud")["indicators"]
     assert next(i for i in entry if i["id"] == "apl_mg")["available"] is False
 
@@ -133,7 +133,7 @@ def test_only_rebuilds_one_dataset_on_a_copy(tiny_build, tiny_mirror):
                          {2023: [("01001", "Alpha", 9.0, 8.0, 1000.0, 1000)]})
     before = (tiny_build / "current").resolve()
     build(tiny_build, tiny_mirror, only="drees_apl_mg")
-    s = Store(tiny_build)
+    s = Atlas(tiny_build)
     assert (tiny_build / "current").resolve() != before
     assert s.commune_values("apl_mg", ["01001"], 2023).iloc[0].value == 9.0
     assert s.years("apl_mg") == [2023]

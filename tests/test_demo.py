@@ -52,39 +52,39 @@ def test_demo_files_deterministic_and_in_official_formats(built_data_dir, mirror
 
 
 @pytest.mark.integration
-def test_demo_build_is_flagged_synthetic_everywhere(store):
-    s = store.sources
+def test_demo_build_is_flagged_synthetic_everywhere(atlas):
+    s = atlas.provenance.sources
     for sid in DEMO_SOURCES:
         assert s.loc[sid, "resolved_from"] == "demo" and bool(s.loc[sid, "synthetic"]), sid
     assert not bool(s.loc["drees_apl_mg", "synthetic"])
-    assert store.any_synthetic
-    q = store.query("""SELECT indicator_id, bool_and(synthetic) AS s FROM commune_values
+    assert atlas.any_synthetic
+    q = atlas.db.query("""SELECT indicator_id, bool_and(synthetic) AS s FROM commune_values
                        WHERE indicator_id LIKE 'density_%' OR source_id = 'cpam_commune_indicators' GROUP BY 1""")
     assert len(q) == 17 and q["s"].all()
-    r = store.query("SELECT bool_and(synthetic) FROM reference_values WHERE source_id <> 'communes_admin' "
-                    "AND source_id <> 'drees_apl_mg' AND indicator_id NOT LIKE 'access_%'").iat[0, 0]
+    r = atlas.db.query("SELECT bool_and(synthetic) FROM reference_values WHERE source_id <> 'communes_admin' "
+                       "AND source_id <> 'drees_apl_mg' AND indicator_id NOT LIKE 'access_%'").iat[0, 0]
     assert r
     # The computed accessibility uses real supply only (INSEE BPE), never the demo files.
-    assert not store.query("SELECT bool_or(synthetic) FROM reference_values WHERE indicator_id LIKE 'access_%'"
-                           ).iat[0, 0]
-    assert store.query("SELECT bool_and(synthetic) FROM professionals_by_commune").iat[0, 0]
+    assert not atlas.db.query("SELECT bool_or(synthetic) FROM reference_values WHERE indicator_id LIKE 'access_%'"
+                              ).iat[0, 0]
+    assert atlas.db.query("SELECT bool_and(synthetic) FROM professionals_by_commune").iat[0, 0]
 
 
 @pytest.mark.integration
-def test_demo_calibration_and_plausibility(store):
-    aunis = store.professionals(store.territory("aunis-sud").codes)
+def test_demo_calibration_and_plausibility(atlas):
+    aunis = atlas.supply.rpps_counts(atlas.territory("aunis-sud").codes)
     lib = aunis[aunis["mode"] == "liberal"]
     assert lib["count"].sum() == 390                              # published: 390 liberal professionals
-    ven = store.professionals(store.territory("venissieux").codes).set_index(["profession", "mode"])["count"]
+    ven = atlas.supply.rpps_counts(atlas.territory("venissieux").codes).set_index(["profession", "mode"])["count"]
     assert ven[("inf", "liberal")] == 52                          # published: 52 nurses
     assert ven.xs("liberal", level="mode").sum() == 154           # published: 154 liberal professionals
-    mg = store.query("""SELECT c.code, c.population, coalesce(v.numerator, 0) AS n FROM communes c
+    mg = atlas.db.query("""SELECT c.code, c.population, coalesce(v.numerator, 0) AS n FROM communes c
                         JOIN commune_values v ON v.code = c.code AND v.indicator_id = 'density_mg_liberal'
                         WHERE c.departement = '17'""")
     assert (mg["n"] == 0).sum() > 50                              # many villages without a GP
     big = mg.sort_values("population").tail(5)
     assert big["n"].sum() / big["population"].sum() > mg["n"].sum() / mg["population"].sum()  # towns concentrate
-    cv = store.query("SELECT count(*) FROM commune_values WHERE indicator_id = 'density_mg' AND code LIKE '75%'")
+    cv = atlas.db.query("SELECT count(*) FROM commune_values WHERE indicator_id = 'density_mg' AND code LIKE '75%'")
     assert cv.iat[0, 0] == 0                                      # no fake zeros outside the demo départements
 
 

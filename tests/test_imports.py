@@ -1,4 +1,4 @@
-"""CPAM commune indicator tables: validation corpus, atomic storage, Store union, secret, CLI."""
+"""CPAM commune indicator tables: validation corpus, atomic storage, read-model union, secret, CLI."""
 from __future__ import annotations
 
 import json
@@ -14,7 +14,8 @@ import pytest
 import factories as f
 from etl.build import BuildOptions, run_build
 from atlas.userdata.imports import import_indicator_table, list_imports, validate_indicator_table
-from etl.store import Store
+from atlas.read import Atlas
+from atlas.read.userdata import UserData
 
 ROOT = Path(__file__).resolve().parent.parent
 VALID = {"01001", "01002", "01004", "01006", "02001"}
@@ -121,36 +122,38 @@ def test_synthetic_flag_and_mixing(tmp_path):
     assert any("mélange" in p.problem for p in problems)
 
 
-def test_store_union_imports_win_secret_and_provenance(tiny_data, tmp_path):
+def test_read_model_union_imports_win_secret_and_provenance(tiny_data, tmp_path):
     imports = tmp_path / "imports"
-    store = Store(tiny_data, imports_directory=imports)
-    assert store.years("sans_mt_17") == [] and store.imports() == []
-    rep = import_indicator_table(write(tmp_path / "cpam-ain.csv", [HEADER, *GOOD_ROWS]), store, imports)
+    atlas = Atlas(tiny_data, userdata=UserData(imports, tmp_path / "territories"))
+    assert atlas.years("sans_mt_17") == [] and atlas.imports() == []
+    rep = import_indicator_table(write(tmp_path / "cpam-ain.csv", [HEADER, *GOOD_ROWS]), atlas.valid_codes, imports)
     assert rep.ok and rep.path == imports / "cpam-ain.parquet"
-    # seen by the running Store without restarting it
-    assert store.years("sans_mt_17") == [2024]
-    vals = store.commune_values("sans_mt_17", ["01001", "01002", "01006"]).set_index("code")
+    # seen by the running reader without restarting it
+    assert atlas.years("sans_mt_17") == [2024]
+    vals = atlas.commune_values("sans_mt_17", ["01001", "01002", "01006"]).set_index("code")
     assert vals.loc["01001", "value"] == pytest.approx(10.0) and not vals.loc["01001", "synthetic"]
-    assert vals.loc["01006", "secret"] and pd.isna(vals.loc["01006", "value"])      # never 0, never 25
-    fig, year, _ = store.figure("sans_mt_17", ["01001", "01002", "01006"])
-    assert fig.numerator == 112 and fig.denominator == 1208 and year == 2024    # aggregated before the threshold
-    small, _, _ = store.figure("sans_mt_17", ["01006"])
-    assert small.secret and small.value is None
-    e = store.commune_summary("01001")["indicators"]
+    assert vals.loc["01006", "status"] == "secret" and pd.isna(vals.loc["01006", "value"])   # never 0, never 25
+    fig = atlas.entry("sans_mt_17", codes=["01001", "01002"])
+    assert fig["numerator"] == 110 and fig["denominator"] == 1200 and fig["year"] == 2024
+    # with 01006 (8 patients, hidden) the territory would give it back by difference: hidden too
+    assert atlas.entry("sans_mt_17", codes=["01001", "01002", "01006"])["secret"]
+    small = atlas.entry("sans_mt_17", codes=["01006"])
+    assert small["secret"] and small["value"] is None
+    e = atlas.commune_summary("01001")["indicators"]
     entry = next(i for i in e if i["id"] == "sans_mt_17")
     assert entry["source_id"] == "import:cpam-ain" and "CPAM de l'Ain 2024" in entry["source"]
-    meta = store.imports()[0]
+    meta = atlas.imports()[0]
     assert meta["original_name"] == "cpam-ain.csv" and len(meta["sha256"]) == 64 and meta["rows"] == 4
     # an imported value wins over a built one for the same key; the built APL is untouched
-    apl = store.commune_values("apl_mg", ["01001"])
+    apl = atlas.commune_values("apl_mg", ["01001"])
     rep2 = import_indicator_table(write(tmp_path / "cpam-ain.csv", [HEADER, "01001;sans_mt_17;2024;40;800;5,0;v2"]),
-                                  store, imports)
+                                  atlas.valid_codes, imports)
     assert rep2.ok and rep2.replaced
-    assert store.commune_values("sans_mt_17", ["01001"]).iloc[0]["value"] == pytest.approx(5.0)
-    assert store.commune_values("sans_mt_17", ["01002"]).empty                     # replaced whole
-    assert store.commune_values("apl_mg", ["01001"]).equals(apl)
+    assert atlas.commune_values("sans_mt_17", ["01001"]).iloc[0]["value"] == pytest.approx(5.0)
+    assert atlas.commune_values("sans_mt_17", ["01002"]).iloc[0]["status"] == "missing"   # replaced whole
+    assert atlas.commune_values("apl_mg", ["01001"]).equals(apl)
     assert [m["slug"] for m in list_imports(imports)] == ["cpam-ain"]
-    store.close()
+    atlas.close()
 
 
 def test_cli_import_indicators(tiny_data, tmp_path):

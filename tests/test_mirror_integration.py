@@ -16,35 +16,35 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.integration
 
 
-def test_france_is_built(store):
-    assert len(store.communes) == 34875
-    assert int(store.communes["has_geometry"].sum()) == 34871
-    msg = store.sources.loc["communes_geometry", "message"]
+def test_france_is_built(atlas):
+    assert len(atlas.communes) == 34875
+    assert int(atlas.communes.table["has_geometry"].sum()) == 34871
+    msg = atlas.provenance.sources.loc["communes_geometry", "message"]
     for code in ("15031", "15035", "15047", "15171"):
         assert code in msg
-    fr = store.reference("population", "france", "FR", 2023)["value"]
-    assert fr == pytest.approx(store.communes["population"].sum())
+    fr = atlas.references.get("population", "france", "FR", 2023).value
+    assert fr == pytest.approx(atlas.communes.table["population"].sum())
 
 
-def test_the_five_territories_resolve(store):
-    ids = {t.id for t in store.territories()}
+def test_the_five_territories_resolve(atlas):
+    ids = {t.id for t in atlas.territories()}
     assert set(CPTS_CATALOG) <= ids
-    counts = {t.id: len(t.codes) for t in store.territories() if t.kind == "cpts"}
+    counts = {t.id: len(t.codes) for t in atlas.territories() if t.kind == "cpts"}
     assert counts == {"ouest-rhodanien": 31, "aunis-sud": 40, "entre-loire-et-sucs": 30,
                       "atlantique-nord-loire": 0, "venissieux": 1}
-    els = store.territory("entre-loire-et-sucs")
+    els = atlas.territory("entre-loire-et-sucs")
     assert len(els.candidates) == 14 and not set(els.candidates) & set(els.codes)
 
 
-def test_every_territory_commune_has_geometry_and_population(store):
-    for t in store.territories():
-        c = store.communes.reindex(list(t.codes))
+def test_every_territory_commune_has_geometry_and_population(atlas):
+    for t in atlas.territories("cpts"):
+        c = atlas.communes.table.reindex(list(t.codes))
         assert c["has_geometry"].all(), t.id
         assert c["population"].notna().all() and (c["population"] > 0).all(), t.id
 
 
-def test_published_gap_is_recorded(store):
-    row = store.query("SELECT * FROM territories WHERE id = 'ouest-rhodanien'").iloc[0]
+def test_published_gap_is_recorded(atlas):
+    row = atlas.db.query("SELECT * FROM territories WHERE id = 'ouest-rhodanien'").iloc[0]
     assert row.published_communes == 27 and row.communes_diff == 4
     assert row.published_population == 47758 and row.population_diff == row.population - 47758
     assert row.confidence == "superset"
@@ -74,17 +74,17 @@ def test_cli_commune_apl_equals_workbook(built_data_dir, mirror_dir, code, year)
     assert ind["apl_mg"]["year"] == year and ind["apl_mg"]["synthetic"] is False
 
 
-def test_paris_arrondissements_rekeyed_weighted(store, mirror_dir):
+def test_paris_arrondissements_rekeyed_weighted(atlas, mirror_dir):
     wb = openpyxl.load_workbook(mirror_dir / "drees/apl_generalistes_2022_2023.xlsx", read_only=True)
     rows = [r for r in wb["APL 2023"].iter_rows(min_row=10, values_only=True) if r[0] and str(r[0]).startswith("751")]
     wb.close()
     assert len(rows) == 20
     expected = sum(r[2] * r[4] for r in rows) / sum(r[4] for r in rows)
-    assert store.commune_values("apl_mg", ["75056"], 2023).iloc[0].value == pytest.approx(expected)
+    assert atlas.commune_values("apl_mg", ["75056"], 2023).iloc[0].value == pytest.approx(expected)
 
 
-def test_territory_apl_is_ratio_of_sums(store):
-    t = store.territory("aunis-sud")
-    rows = store.commune_values("apl_mg", t.codes, 2023)
-    fig, year, _ = store.figure("apl_mg", t.codes, 2023)
-    assert fig.value == pytest.approx((rows.value * rows.denominator).sum() / rows.denominator.sum())
+def test_territory_apl_is_ratio_of_sums(atlas):
+    t = atlas.territory("aunis-sud")
+    rows = atlas.commune_values("apl_mg", t.codes, 2023)
+    fig = atlas.entry("apl_mg", t, year=2023)
+    assert fig["value"] == pytest.approx((rows.value * rows.denominator).sum() / rows.denominator.sum())

@@ -1,8 +1,6 @@
 """RPPS Personne_activite and BPE parsers, density indicators, locations layer."""
 from __future__ import annotations
 
-import duckdb
-import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
@@ -144,25 +142,24 @@ def test_bpe_refuses_unknown_nomenclature_and_missing_columns(tmp_path):
 
 
 @pytest.mark.integration
-def test_territory_density_is_sum_of_counts_over_sum_of_population(store):
+def test_territory_density_is_sum_of_counts_over_sum_of_population(atlas):
     """On the mirror's real populations: density = Σ professionals / Σ population × 10,000."""
-    t = store.territory("aunis-sud")
+    t = atlas.territory("aunis-sud")
     codes = list(t.codes)
-    pop = store.communes.loc[codes, "population"].astype(float)
+    pop = atlas.communes.table.loc[codes, "population"].astype(float)
     for prof in ("mg", "inf", "pharma"):
         for mode, suffix in (("all", ""), ("liberal", "_liberal")):
-            fig, year, rows = store.figure(f"density_{prof}{suffix}", codes)
-            pbc = store.query("SELECT code, count FROM professionals_by_commune WHERE profession = ? AND mode = ? "
-                              "AND year = ? AND list_contains(?, code)", [prof, mode, year, codes])
-            assert fig.numerator == pbc["count"].sum()
-            assert fig.denominator == pop.sum()
-            assert fig.value == pytest.approx(pbc["count"].sum() / pop.sum() * 10_000)
+            fig = atlas.entry(f"density_{prof}{suffix}", t)
+            rows = atlas.commune_values(f"density_{prof}{suffix}", codes, fig["year"])
+            assert fig["numerator"] == rows["numerator"].sum()
+            assert fig["denominator"] == pop.sum()
+            assert fig["value"] == pytest.approx(rows["numerator"].sum() / pop.sum() * 10_000)
             # not the mean of commune densities
-            assert fig.value != pytest.approx(rows["value"].mean(), rel=1e-9)
+            assert fig["value"] != pytest.approx(rows["value"].mean(), rel=1e-9)
 
 
 @pytest.mark.integration
-def test_locations_layer_schema(built_data_dir, store):
+def test_locations_layer_schema(built_data_dir, atlas):
     path = built_data_dir / "current" / paths.LOCATIONS_FILE
     table = pq.read_table(path)
     assert table.schema.names == ["id", "profession", "type_code", "label", "code", "lon", "lat", "year",
@@ -171,22 +168,19 @@ def test_locations_layer_schema(built_data_dir, store):
     assert set(df["profession"]) == {"mg", "inf", "mk", "sf", "pharma", "dent", "msp", "cds"}
     assert df["synthetic"].all() and df["id"].is_unique
     # coordinates fall in the bounding box of their commune's département (Lambert 93 -> WGS84 went right)
-    c = store.communes.set_index("code")
+    c = atlas.communes.table.set_index("code")
     venissieux = df[df["code"] == "69259"]
     assert not venissieux.empty
     assert venissieux["lon"].between(c.loc["69259", "xmin"] - 0.05, c.loc["69259", "xmax"] + 0.05).all()
-    assert len(store.locations(codes=["69259"], professions=["mg"])) == (venissieux["profession"] == "mg").sum()
+    assert len(atlas.locations(codes=["69259"], professions=["mg"])) == (venissieux["profession"] == "mg").sum()
 
 
 @pytest.mark.integration
-def test_professionals_table_and_store(store):
-    t = store.territory("venissieux")
-    df = store.professionals(t.codes)
+def test_professionals_counted_by_the_rpps(atlas):
+    t = atlas.territory("venissieux")
+    df = atlas.supply.rpps_counts(t.codes)
     got = {(r.profession, r.mode): r.count for r in df.itertuples(index=False)}
     assert got[("inf", "liberal")] == 52
     assert df["synthetic"].all()
     assert all(got[(p, "all")] <= got.get((p, "liberal"), 0) + got.get((p, "salarie"), 0)
                for p in ("mg", "inf", "mk", "pharma", "dent"))
-    con = store.con
-    assert con is not None and isinstance(store.query("SELECT 1 AS x"), pd.DataFrame)
-    assert duckdb.__version__

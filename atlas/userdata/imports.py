@@ -28,7 +28,7 @@ and what was imported before stays as it was.
 Storage: an accepted file becomes ``<user data dir>/imports/<slug>.parquet`` (slug of the original
 file name; re-importing the same name replaces it), written atomically (temporary file + rename)
 under a lock, with its provenance in the parquet metadata (original name, import date, source
-label, sha256, synthetic). :class:`etl.store.Store` reads these files beside the built database;
+label, sha256, synthetic). the read model (:mod:`atlas.read`) reads these files beside the built database;
 imported rows win over built rows for the same indicator, commune and year. Imported rows are real
 (``synthetic = false``) unless the file says ``donnees_fictives = oui``.
 """
@@ -413,7 +413,7 @@ def import_indicator_table(path, valid_codes=None, dest_dir: Path | None = None,
                            source_label: str | None = None) -> ImportReport:
     """Validate ``path`` then store it atomically as ``<dest_dir>/<slug>.parquet``.
 
-    ``valid_codes``: a set of current commune codes or a :class:`etl.store.Store` (its codes are
+    ``valid_codes``: the set of current commune codes (its codes are
     used). ``original_name``: the name the user gave the file (an upload's temp file has another).
     Returns a report; on rejection nothing is written."""
     import pyarrow as pa

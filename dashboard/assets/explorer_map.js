@@ -16,12 +16,14 @@ window.atlasMap = (function () {
     style: function (feature, context) {
       var h = (context && context.hideout) || current;
       current = h;
-      var v = (h.v || {})[code(feature)];
+      var c = code(feature);
+      var v = (h.v || {})[c];
       var z = v ? v[0] : 0;
+      var selected = h.selected === c;
       return {
         fillColor: (h.colors || [])[z] || '#e5e5e5', fillOpacity: 0.95,
-        color: '#ffffff', weight: 0.7, opacity: 1,
-        className: 'atlas-commune commune-' + code(feature)
+        color: selected ? '#d95f02' : '#ffffff', weight: selected ? 3.5 : 0.7, opacity: 1,
+        className: 'atlas-commune commune-' + c + (selected ? ' atlas-commune-selected' : '')
       };
     },
     hoverStyle: function () {

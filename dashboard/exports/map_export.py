@@ -1,5 +1,5 @@
 """The explorer's map, as shown, laid out for a projector or a page: the same communes, classes,
-colours and outline as the map explorer (``dashboard.maps.view.full_view``), plus a title, the
+colours and outline as the map explorer (``dashboard.maps.layer.build_layer``), plus a title, the
 legend drawn inside the figure (a PNG has no HTML around it) and the source line.
 
 One builder for the PNG export, the PDF portrait's map and the portrait page, so that what a board
@@ -7,22 +7,23 @@ projects is what the planner saw in the explorer.
 
 Reuse::
 
-    fig = presentation_map_figure(store, "aunis-sud", "density_inf_liberal", extent="departement")
+    fig = presentation_map_figure(atlas, "aunis-sud", "density_inf_liberal", extent="departement")
     render_png([(fig, 1920, 1080, 1)])
 """
 from __future__ import annotations
 
-import copy
 import textwrap
 
-from atlas.catalog import CATALOG
+from atlas import fmt
+from atlas.catalog import indicator
 
-from dashboard.maps.choropleth import OUTLINE_COLOR
-from dashboard.maps.geometry import view_for_bounds
-from dashboard.maps.state import parse_state
-from dashboard.maps.view import full_view
+from .. import palette
+from ..maps.layer import VALUE, build_layer
+from ..maps.view import area_codes
+from .map_figure import map_figure, view_for_bounds
 
-from .portrait_data import SYNTHETIC_TEXT
+OUTLINE_COLOR = palette.OUTLINE
+SYNTHETIC_TEXT = fmt.SYNTHETIC
 
 FONT = "DejaVu Sans, Arial, sans-serif"
 LEGEND_WIDTH = 0.27            # share of the width taken by the legend column, on the right
@@ -47,8 +48,8 @@ def _legend_items(legend: dict, font_size: int, width: int, plot_h: float, outli
                       "font": {"size": size, "color": color}})
         return y - lines * size * 1.35 * px
 
-    unit = legend["unit"] if legend["unit"].startswith(("%", "pour")) else f"en {legend['unit']}"
-    unit += f" – {legend['year']}" if legend.get("year") else ""
+    unit = legend["unit"] if legend["unit"].startswith(("%", "pour", "écart")) else f"en {legend['unit']}"
+    unit += f" – {legend['period']}" if legend.get("period") else ""
     title_lines = textwrap.wrap(legend["title"], chars - 4)
     unit_lines = textwrap.wrap(unit, chars)
     y = text("<b>" + "<br>".join(title_lines) + "</b>", 1.0, font_size, lines=len(title_lines))
@@ -75,7 +76,8 @@ def _legend_items(legend: dict, font_size: int, width: int, plot_h: float, outli
                       "yref": "paper", "xanchor": "left", "yanchor": "middle", "showarrow": False,
                       "font": {"size": font_size - 1}})
         y -= line * 1.25 * px
-    extra = " ".join(n if n.endswith(".") else n + "." for n in (legend.get("method_note"),
+    extra = " ".join(n if n.endswith(".") else n + "." for n in (*legend.get("thresholds", []),
+                                                                 legend.get("method_note"),
                                                                  legend.get("direction_note")) if n)
     if extra:
         wrapped = textwrap.wrap(extra, chars + 4)
@@ -83,25 +85,23 @@ def _legend_items(legend: dict, font_size: int, width: int, plot_h: float, outli
     return shapes, notes
 
 
-def presentation_map_figure(store, territory_id: str, indicator_id: str, year: int | None = None, *,
+def presentation_map_figure(atlas, territory_id: str, indicator_id: str, year: int | None = None, *,
                             extent: str = "territoire", width: int = 1920, height: int = 1080,
-                            font_size: int = 22) -> dict:
-    """The explorer's figure for (territory, indicator, year, extent) with title, legend and sources."""
-    if indicator_id not in CATALOG:
-        raise ValueError(f"indicateur inconnu : {indicator_id}")
-    state = parse_state({"territoire": territory_id, "indicateur": indicator_id,
-                         "annee": str(year) if year else None, "etendue": extent}, [territory_id])
-    view = full_view(store, state, height=height)
-    # new top-level dicts only: the traces' GeoJSON may be cached and shared, and is not modified here
-    fig = {"data": view.figure["data"], "layout": copy.deepcopy(view.figure["layout"])}
-    legend = view.layer.legend
-    t = view.territory
-    ind = CATALOG[view.layer.indicator_id]
+                            font_size: int = 22, mode: str = VALUE, since: int | None = None) -> dict:
+    """The explorer's map for (territory, indicator, year, extent) with title, legend and sources."""
+    ind = indicator(indicator_id)
+    t = atlas.territory(territory_id)
+    area = atlas.geometry.area(area_codes(atlas, t, extent))
+    layer = build_layer(atlas, ind.id, area.codes, year, mode=mode, since=since, focus=t.codes)
+    outline = atlas.geometry.outline(t.codes) if t.codes else None
+    fig = map_figure(area, layer, outline=outline, height=height)
+    legend = layer.legend
     synthetic = bool(legend.get("synthetic"))     # this map's values come from demo data
-    n = len(view.geom)
-    where = (f"département {t.departement}, territoire entouré" if extent == "departement" and t.departement
-             else f"{n} commune{'s' if n > 1 else ''}")
-    heading = f"<b>{ind.label}</b>" + (f" ({view.layer.year})" if view.layer.year else "") + f" – {t.name}"
+    n = len(area)
+    where = {"departement": f"département {t.departement}, territoire entouré",
+             "region": "région, territoire entouré", "france": "France, territoire entouré"}.get(
+        extent, fmt.plural(n, "commune"))
+    heading = f"<b>{legend['title']}</b>" + (f" ({legend['period']})" if legend.get("period") else "") + f" – {t.name}"
     heading_chars = int(width * (0.78 if synthetic else 0.98) / ((font_size + 6) * 0.58))
     heading_lines = len(textwrap.wrap(heading, heading_chars))
     title_h = int(heading_lines * (font_size + 6) * 1.3 + (font_size - 4) * 1.4 + 28)
@@ -114,9 +114,9 @@ def presentation_map_figure(store, territory_id: str, indicator_id: str, year: i
         "margin": {"l": 20, "r": 20, "t": title_h, "b": foot_h}, "title": None,
     })
     layout["map"] = {**layout["map"], "domain": {"x": [0, 1 - LEGEND_WIDTH], "y": [0, 1]},
-                     **view_for_bounds(view.geom.bounds, map_w, plot_h)}
+                     **view_for_bounds(area.bounds, map_w, plot_h)}
     shapes, notes = _legend_items(legend, font_size, width, plot_h,
-                                  outline=bool(t.codes) and extent == "departement")
+                                  outline=bool(t.codes) and extent != "territoire")
     # title block in the top margin (paper y > 1), written as annotations so that nothing is clipped
     notes.append({"text": _wrap(heading, heading_chars), "x": 0, "y": 1 + (title_h - 8) * px, "xref": "paper",
                   "yref": "paper", "xanchor": "left", "yanchor": "top", "showarrow": False, "align": "left",
@@ -126,7 +126,7 @@ def presentation_map_figure(store, territory_id: str, indicator_id: str, year: i
                   "font": {"size": font_size - 4, "color": "#555"}})
     source = f"Source : {legend['source']}" if legend.get("source") else "Source : indisponible"
     foot = f"{source} · Atlas de l'accès aux soins des CPTS"
-    if store.any_synthetic and not legend.get("synthetic"):
+    if atlas.any_synthetic and not legend.get("synthetic"):
         # every export says when demo data is loaded, without calling this map's real data fictitious
         foot += (" · Carte établie sur des données réelles ; la base chargée contient aussi des données de "
                  "démonstration (fictives) pour d'autres indicateurs.")
@@ -137,7 +137,7 @@ def presentation_map_figure(store, territory_id: str, indicator_id: str, year: i
         notes.append({"text": f"<b>{SYNTHETIC_TEXT}</b>", "x": 1, "y": 1 + (title_h - 8) * px, "xref": "paper",
                       "yref": "paper", "xanchor": "right", "yanchor": "top", "showarrow": False,
                       "bgcolor": "#b00020", "font": {"size": font_size - 4, "color": "#ffffff"}, "borderpad": 6})
-    if not t.codes and extent != "departement":
+    if not t.codes and extent == "territoire":
         notes.append({"text": "Périmètre inconnu : aucune commune connue pour ce territoire.",
                       "x": (1 - LEGEND_WIDTH) / 2, "y": 0.5, "xref": "paper", "yref": "paper", "showarrow": False,
                       "font": {"size": font_size}})

@@ -15,14 +15,17 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from atlas.catalog import CATALOG, SECRET_THRESHOLD
+from atlas import fmt
+from atlas.catalog import CATALOG, PREVENTION_IDS, SECRET_THRESHOLD, indicator
 
-from .figures import PROFESSION_TITLES, comparison_figure, professionals_figure, small_multiple_figure
+from ..components.perimeter_note import CONFIDENCE_LABELS, perimeter_summary
+from .figures import comparison_figure, professionals_figure, small_multiple_figure
 from .map_export import presentation_map_figure
-from .portrait_data import (CONFIDENCE_LABELS, PREVENTION_IDS, SYNTHETIC_TEXT, density_ids, fmt_number,
-                            fmt_reference, fmt_value, population_line, portrait, professionals_rows, reference_names,
-                            short_unit, sources_rows)
+from .portrait_data import (density_ids, population_line, portrait, professionals_rows, reference_names,
+                            reference_text, value_text)
 from .render import render_png
+
+SYNTHETIC_TEXT = fmt.SYNTHETIC
 
 FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"),
              Path("/usr/local/share/fonts")]
@@ -146,22 +149,21 @@ class PortraitPDF(FPDF):
 
 
 def _entry_row(e, names):
-    return [e["label"], fmt_value(e), fmt_reference(e, "departement"), fmt_reference(e, "region"),
-            fmt_reference(e, "france"), short_unit(e["id"]) or e["unit"], e["year"] or "—",
+    return [e["label"], value_text(e), reference_text(e, "departement"), reference_text(e, "region"),
+            reference_text(e, "france"), indicator(e["id"]).short_unit, e["year"] or fmt.UNAVAILABLE,
             "oui" if e["synthetic"] else "non"]
 
 
-def territory_pdf(store, territory_id: str, year: int | None = None, map_indicator: str = "apl_mg",
+def territory_pdf(atlas, territory_id: str, year: int | None = None, map_indicator: str = "apl_mg",
                   render_images: bool = True) -> bytes:
-    store.indicator(map_indicator)
-    p = portrait(store, territory_id, year)
+    indicator(map_indicator)
+    p = portrait(atlas, territory_id, year)
     t, entries = p["territory"], p["entries"]
     names = reference_names(p)
-    synthetic = bool(store.any_synthetic)
-    today = dt.date.today().isoformat()
+    synthetic = bool(atlas.any_synthetic)
+    today = fmt.date(dt.date.today().isoformat())
     pdf = PortraitPDF(f"Portrait du territoire - {t.name}", synthetic,
-                      f"Atlas de l'accès aux soins des CPTS · {t.name} · édité le {today} · base "
-                      f"{store.build_info.get('build_id', '?')}")
+                      f"Atlas de l'accès aux soins des CPTS · {t.name} · édité le {today} · base {atlas.build_id}")
 
     # figures, rendered in one Chromium session
     images: dict[str, bytes | None] = {"map": None, "sm": None, "cmp": None, "prof": None}
@@ -170,12 +172,13 @@ def territory_pdf(store, territory_id: str, year: int | None = None, map_indicat
         cmp_entries = [entries[i] for i in ("apl_mg", *density_ids("liberal"), "sans_mt_17", *PREVENTION_IDS)
                        if i in entries and entries[i]["available"]]
         figs = {
-            "map": (presentation_map_figure(store, t.id, map_indicator, year, width=1600, height=1000,
+            "map": (presentation_map_figure(atlas, t.id, map_indicator, year, width=1600, height=1000,
                                             font_size=26), 1600, 1000, 1),
-            "sm": (small_multiple_figure(store, t, "all", height=1050, font_size=18), 1600, 1050, 1),
-            "cmp": (comparison_figure(store, cmp_entries, names, font_size=16, row_height=120), 1500,
+            "sm": (small_multiple_figure(atlas, t, density_ids("liberal"), title=f"Densités de libéraux — {t.name}",
+                                         height=1050, font_size=18), 1600, 1050, 1),
+            "cmp": (comparison_figure(atlas, cmp_entries, names, font_size=16, row_height=120), 1500,
                     120 * len(cmp_entries) + 140, 1),
-            "prof": (professionals_figure(store, p["professionals"], font_size=18, height=700), 1500, 700, 1),
+            "prof": (professionals_figure(atlas, p["professionals"], font_size=18, height=700), 1500, 700, 1),
         }
         try:
             pngs = render_png(list(figs.values()))
@@ -188,43 +191,41 @@ def territory_pdf(store, territory_id: str, year: int | None = None, map_indicat
     pdf.h1(f"Portrait du territoire : {t.name}")
     pdf.para(population_line(p), 11)
     pdf.para(f"Périmètre : {CONFIDENCE_LABELS.get(t.confidence, t.confidence)}. "
-             f"Département de référence : {p['departement_name'] or '—'} ; région : {p['region_name'] or '—'}.", 9,
-             (60, 60, 60))
+             f"Département de référence : {p['departement_name'] or fmt.UNAVAILABLE} ; "
+             f"région : {p['region_name'] or fmt.UNAVAILABLE}.", 9, (60, 60, 60))
+    warning = perimeter_summary(atlas, t)
+    if warning:
+        pdf.para(f"Attention : {warning}", 10, (176, 0, 32))
     if t.perimeter_note:
         pdf.para(f"Justification du périmètre : {' '.join(str(t.perimeter_note).split())[:600]}", 8, (90, 90, 90))
-    if p["published"]:
-        pdf.h2("Chiffres publiés (cités)")
-        pdf.table_rows(["Chiffre", "Valeur", "Unité", "Date", "Source"],
-                       [[f["figure"], fmt_number(f["value"], 0), f["unit"], f["as_of"], f["source"]]
-                        for f in p["published"]], (28, 20, 35, 22, 77), 7.5)
     pdf.h2("Chiffres clés, comparés au département, à la région et à la France")
     keys = ["population", "apl_mg", "apl_mg_65", *density_ids("all"), *density_ids("liberal"), "sans_mt_17",
             *PREVENTION_IDS]
     rows = [_entry_row(entries[i], names) for i in keys if i in entries]
     pdf.table_rows(["Indicateur", "Territoire", "Départ.", "Région", "France", "Unité", "Année", "Fictif"],
                    rows, (52, 20, 19, 19, 19, 24, 13, 14), 7.5)
-    pdf.para(f"Valeurs « secret statistique » : dénominateur agrégé inférieur à {SECRET_THRESHOLD} (jamais 0).",
+    pdf.para(f"Valeurs « {fmt.SECRET} » : dénominateur agrégé inférieur à {SECRET_THRESHOLD} (jamais 0).",
              7.5, (90, 90, 90))
     apl = p["apl"]
     if apl.get("communes"):
+        apl_ind = indicator("apl_mg")
         pdf.h2("Accessibilité aux médecins généralistes (APL)")
-        pdf.para(f"APL du territoire : {fmt_value(apl['entry'])} consultations par habitant standardisé et par an "
-                 f"({apl['entry']['year']}). {apl['under_count']} commune(s) sous le seuil de 2,5, soit "
-                 f"{fmt_number(apl['under_population'], 0)} habitants "
-                 f"({fmt_number(apl['under_share'], 1)} % de la population).", 10)
+        pdf.para(f"APL du territoire : {value_text(apl['entry'], with_unit=True)} ({apl['entry']['year']}). "
+                 f"{fmt.plural(apl['under_count'], 'commune')} sous le seuil ({fmt.threshold_text(apl_ind)}), soit "
+                 f"{fmt.plural(apl['under_population'], 'habitant')} ({fmt.percent(apl['under_share'])} de la "
+                 "population).", 10)
 
     # page 2: professionals
     prof = p["professionals"]
     pdf.add_page()
     pdf.h1("Professionnels de santé")
     if prof is not None and not prof.empty:
-        header, rows = professionals_rows(prof, entries, PROFESSION_TITLES)
-        n_modes = len(header) - 2
-        pdf.table_rows(header, rows, (50, *([22] * n_modes), 182 - 50 - 22 * n_modes), 8.5)
-        srcs = sorted({store.source_label(x) or x for x in prof["source_id"].dropna()})
-        pdf.para(f"Année {int(prof['year'].max())} ; source : {'; '.join(srcs)}"
-                 f"{' ; ' + SYNTHETIC_TEXT if bool(prof['synthetic'].any()) else ''}. « Tous modes » compte une "
-                 "fois un professionnel exerçant sous plusieurs modes.", 8, (90, 90, 90))
+        header, rows = professionals_rows(prof, entries)
+        pdf.table_rows(header, rows, (55, 35, 35, 57), 8.5)
+        srcs = sorted({atlas.source_label(x) or x for s in prof["source_id"].dropna() for x in str(s).split(", ")})
+        pdf.para(f"Sources : {'; '.join(srcs)}"
+                 f"{' ; ' + SYNTHETIC_TEXT if bool(prof['synthetic'].any()) else ''}. « Tous modes » (RPPS) compte "
+                 "une fois un professionnel exerçant dans plusieurs communes du territoire.", 8, (90, 90, 90))
         pdf.image_block(images.get("prof"), 110, note)
     else:
         pdf.para("Effectifs de professionnels indisponibles dans cette base.")
@@ -235,7 +236,7 @@ def territory_pdf(store, territory_id: str, year: int | None = None, map_indicat
     pdf.image_block(images.get("map"), 200, note or ("Périmètre inconnu : pas de carte." if not t.codes else ""))
     # page 4: small multiple
     pdf.add_page()
-    pdf.h1("Densité par profession, commune par commune")
+    pdf.h1("Densité de libéraux par profession, commune par commune")
     pdf.image_block(images.get("sm"), 240, note or ("Périmètre inconnu : pas de carte." if not t.codes else ""))
     # page 5: comparisons
     pdf.add_page()
@@ -250,25 +251,23 @@ def territory_pdf(store, territory_id: str, year: int | None = None, map_indicat
         for ev in p["evolution"]:
             pts = ev["points"]
             first, last = pts[0], pts[-1]
-            diff = (last["value"] - first["value"]) if (last["value"] is not None and first["value"] is not None) \
-                else None
-            rows.append([ev["label"], " ; ".join(f"{e['year']} : {fmt_value(e)}" for e in pts),
-                         (("+" if diff >= 0 else "") + fmt_number(diff, 2)) if diff is not None else "—",
-                         short_unit(ev["id"]) or ev["unit"]])
+            ind = indicator(ev["id"])
+            rows.append([ev["label"], " ; ".join(f"{e['year']} : {value_text(e)}" for e in pts),
+                         fmt.change(first["value"], last["value"], ind), ind.short_unit])
         pdf.table_rows(["Indicateur", "Valeurs", "Écart", "Unité"], rows, (62, 70, 20, 30), 8)
 
     # sources & methods
     pdf.add_page()
     pdf.h1("Sources et méthodes")
     rows = [[r["publisher"], r["title"], r["vintage"], r["licence"], r["retrieved_at"],
-             "oui" if r["synthetic"] else "non"] for r in sources_rows(store) if r["status"] == "loaded"]
+             "oui" if r["synthetic"] else "non"] for r in atlas.sources() if r["status"] == "loaded"]
     pdf.table_rows(["Éditeur", "Jeu de données", "Millésime", "Licence", "Récupéré", "Fictif"], rows,
                    (38, 58, 28, 24, 18, 14), 7)
     pdf.h2("Règles de calcul")
     pdf.para("Les chiffres d'un territoire sont des rapports de sommes, jamais des moyennes de taux communaux : "
              "densité = Σ professionnels / Σ population × 10 000 ; parts = Σ numérateurs / Σ dénominateurs × 100 ; "
              "APL = Σ (APL × population standardisée) / Σ population standardisée. Les références (département, "
-             "région, France) suivent la même règle. Seuil de sous-densité médicale de la DREES : APL < 2,5.", 8.5)
+             f"région, France) suivent la même règle. {fmt.threshold_text(indicator('apl_mg')).capitalize()}.", 8.5)
     used = ["population", "apl_mg", "density_mg", "density_mg_liberal", "sans_mt_17", *PREVENTION_IDS]
     pdf.table_rows(["Indicateur", "Formule", "Unité"],
                    [[CATALOG[i].label, CATALOG[i].formula, CATALOG[i].unit] for i in used], (62, 70, 50), 7)

@@ -2,19 +2,18 @@
 source line and synthetic flag, at presentation resolution (1920 x 1080)."""
 from __future__ import annotations
 
+from atlas.catalog import indicator
+
 from .map_export import presentation_map_figure
 from .render import render_png
 
 PNG_WIDTH, PNG_HEIGHT = 1920, 1080
 
 
-def territory_map_figure(store, territory_id: str, indicator_id: str, year=None, extent: str = "territoire"):
-    return presentation_map_figure(store, territory_id, indicator_id, year, extent=extent,
-                                   width=PNG_WIDTH, height=PNG_HEIGHT, font_size=22)
-
-
-def territory_map_png(store, territory_id: str, indicator_id: str, year=None, extent: str = "territoire") -> bytes:
-    store.indicator(indicator_id)  # unknown indicator: clear error before starting Chromium
-    store.territory(territory_id)
-    fig = territory_map_figure(store, territory_id, indicator_id, year, extent)
+def territory_map_png(atlas, territory_id: str, indicator_id: str, year=None, extent: str = "territoire",
+                      **view) -> bytes:
+    indicator(indicator_id)          # unknown indicator or territory: a clear error before starting Chromium
+    atlas.territory(territory_id)
+    fig = presentation_map_figure(atlas, territory_id, indicator_id, year, extent=extent, width=PNG_WIDTH,
+                                  height=PNG_HEIGHT, font_size=22, **view)
     return render_png([(fig, PNG_WIDTH, PNG_HEIGHT, 1)])[0]

@@ -7,9 +7,10 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
 
-from dashboard.data import get_store
-from dashboard.exports.portrait_data import CONFIDENCE_LABELS, fmt_number, sources_rows
+from atlas import fmt
 from atlas.catalog import CATALOG
+from atlas.read import current
+from dashboard.components.perimeter_note import CONFIDENCE_LABELS, published_text
 
 dash.register_page(__name__, path="/methodes", name="Méthodes et sources", order=4, title="Méthodes et sources")
 
@@ -23,11 +24,12 @@ def _table(header, rows, tid):
 
 
 def layout(**_query):
-    store = get_store()
-    src = sources_rows(store)
+    atlas = current()
+    src = atlas.sources()
     src_rows = [[r["publisher"], r["title"], r["vintage"], r["licence"],
-                 html.A(r["url"], href=r["url"]) if r["url"] and str(r["url"]).startswith("http") else (r["url"] or "—"),
-                 r["retrieved_at"] or "—", {"loaded": "chargé", "unavailable": "indisponible"}.get(r["status"],
+                 html.A(r["url"], href=r["url"]) if r["url"] and str(r["url"]).startswith("http") else
+                 (r.get("file") or "pas de téléchargement public"),
+                 r["retrieved_at"] or fmt.UNAVAILABLE, {"loaded": "chargé", "unavailable": "indisponible"}.get(r["status"],
                                                                                                     r["status"]),
                  html.Strong("oui", className="text-danger") if r["synthetic"] else "non"] for r in src]
     ind_rows = []
@@ -38,32 +40,26 @@ def layout(**_query):
                                                                                                        i.aggregation),
                          small])
     terr = []
-    members = store.query("SELECT territory_id, code, role, confidence, note FROM territory_communes ORDER BY code")
-    names = store.communes["nom"]
-    for t in store.territories():
-        if t.kind == "user":
-            continue
-        m = members[members.territory_id == t.id]
-        pub = store.published_figures(t.id)
+    names = atlas.communes.table["nom"]
+    for t in atlas.territories("cpts"):
+        members = [(c, "membre") for c in t.codes] + [(c, "candidate") for c in t.candidates]
+        pub = atlas.published_figures(t.id)
         terr.append(html.Section([
             html.H3(t.name, className="h6 mt-3"),
             html.P([dbc.Badge(CONFIDENCE_LABELS.get(t.confidence, t.confidence), color="secondary", className="me-2"),
-                    f"{len(t.codes)} communes retenues",
-                    f", {len(t.candidates)} candidates non comptées" if t.candidates else "",
-                    f" ; publié : {t.published_communes or '?'} communes, "
-                    f"{fmt_number(t.published_population, 0) if t.published_population else '?'} habitants "
-                    f"({t.published_as_of or '?'}, {t.published_source or '?'})" if t.published_population or
-                    t.published_communes else ""], className="small mb-1"),
-            html.P(t.perimeter_note or "—", className="small"),
-            html.Details([html.Summary(f"Communes et justification ({len(m)})"),
-                          _table(["Code", "Commune", "Rôle", "Confiance", "Note"],
-                                 [[r.code, names.get(r.code, "?"), "membre" if r.role == "member" else "candidate",
-                                   r.confidence or "—", r.note or ""] for r in m.itertuples(index=False)],
-                                 f"perimeter-{t.id}")]) if len(m) else None,
-            html.Ul([html.Li(f"{f['figure']} : {fmt_number(f['value'], 0)} {f['unit']} ({f['as_of']}) - {f['source']}")
+                    f"{fmt.plural(len(t.codes), 'commune')} retenue{'s' if len(t.codes) > 1 else ''}",
+                    f", {fmt.plural(len(t.candidates), 'candidate')} non comptée{'s' if len(t.candidates) > 1 else ''}"
+                    if t.candidates else "",
+                    f" ; {published_text(t)}" if published_text(t) else ""], className="small mb-1"),
+            html.P(t.perimeter_note or fmt.UNAVAILABLE, className="small"),
+            html.Details([html.Summary(f"Communes et justification ({len(members)})"),
+                          _table(["Code", "Commune", "Rôle", "Note"],
+                                 [[c, names.get(c, "?"), role, t.notes.get(c, "")] for c, role in sorted(members)],
+                                 f"perimeter-{t.id}")]) if members else None,
+            html.Ul([html.Li(f"{f['figure']} : {fmt.integer(f['value'])} {f['unit']} ({fmt.date(f['as_of'])}) - {f['source']}")
                      for f in pub], className="small") if pub else None,
         ], className="atlas-perimeter"))
-    info = store.build_info
+    info = atlas.build_info
     return html.Div([
         html.H1("Méthodes et sources", className="h3"),
         html.P(f"Base construite le {info.get('built_at', '?')} (identifiant {info.get('build_id', '?')}).",
@@ -76,8 +72,8 @@ def layout(**_query):
                "methods-sources"),
         html.H2("Indicateurs", className="h5 mt-4"),
         html.P("Les chiffres d'un territoire et des niveaux de référence (département, région, France) sont des "
-               "rapports de sommes, jamais des moyennes de taux communaux. Densités pour 10 000 habitants. Seuil de "
-               "sous-densité médicale de la DREES : APL < 2,5.", className="small"),
+               "rapports de sommes, jamais des moyennes de taux communaux. Densités pour 10 000 habitants. "
+               f"{fmt.threshold_text(CATALOG['apl_mg']).capitalize()}.", className="small"),
         _table(["Id", "Indicateur", "Définition", "Formule", "Unité", "Agrégation", "Petits effectifs"], ind_rows,
                "methods-indicators"),
         html.H2("Périmètres des CPTS : ce qui est établi", className="h5 mt-4"),
@@ -93,13 +89,13 @@ def _export_sources(_n):
     import io
 
     from dashboard.exports.csv_export import neutralise
-    store = get_store()
+    atlas = current()
     out = io.StringIO()
-    if store.any_synthetic:
+    if atlas.any_synthetic:
         out.write("# Base contenant des DONNÉES FICTIVES (démonstration)\n")
-    w = csv.writer(out, lineterminator="\n")
+    w = csv.writer(out, delimiter=";", lineterminator="\n")
     keys = ["id", "publisher", "title", "vintage", "licence", "url", "retrieved_at", "status", "synthetic"]
     w.writerow(keys)
-    for r in sources_rows(store):
+    for r in atlas.sources():
         w.writerow([neutralise(r[k]) for k in keys])
     return dcc.send_bytes(out.getvalue().encode("utf-8-sig"), "atlas-sources.csv", type="text/csv")

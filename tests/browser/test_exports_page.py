@@ -6,7 +6,7 @@ import pytest
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 
-def test_export_buttons(page, live_server, store):
+def test_export_buttons(page, live_server, atlas):
     from PIL import Image
     from pypdf import PdfReader
     page.goto(f"{live_server}/portrait?territoire=venissieux")

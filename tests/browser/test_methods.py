@@ -6,11 +6,11 @@ import pytest
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 
-def test_methods_page(page, live_server, store):
+def test_methods_page(page, live_server, atlas):
     from atlas.catalog import CATALOG
     page.goto(f"{live_server}/methodes")
     page.wait_for_selector("#methods-sources")
-    assert page.locator("#methods-sources tbody tr").count() >= len(store.sources)
+    assert page.locator("#methods-sources tbody tr").count() >= len(atlas.sources())
     src = page.text_content("#methods-sources")
     assert "DREES" in src and "Licence Ouverte" in src
     assert page.locator("#methods-indicators tbody tr").count() == len(CATALOG)

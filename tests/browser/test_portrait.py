@@ -3,25 +3,29 @@ from __future__ import annotations
 
 import pytest
 
+from atlas import fmt
+
+from .text import norm
+
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 CPTS = ["ouest-rhodanien", "aunis-sud", "entre-loire-et-sucs", "atlantique-nord-loire", "venissieux"]
 
 
-def test_portrait_of_each_cpts(page, live_server, store, artifacts_dir):
+def test_portrait_of_each_cpts(page, live_server, atlas, artifacts_dir):
     for tid in CPTS:
-        t = store.territory(tid)
+        t = atlas.territory(tid)
         page.goto(f"{live_server}/portrait?territoire={tid}")
         page.wait_for_selector("#slide-territoire .atlas-slide-title")
         assert page.text_content("#slide-territoire .atlas-slide-title") == t.name
         if t.codes:
             page.wait_for_selector("#slide-apl")
-            assert f"{len(t.codes)} communes" in page.text_content("#slide-territoire")
+            assert fmt.plural(len(t.codes), "commune").replace("\u00a0", " ") in norm(page.text_content("#slide-territoire"))
             assert page.locator("#portrait-deck .atlas-slide").count() >= 7
             assert "Unité" in page.text_content("#portrait-deck")
         else:
             assert "Périmètre inconnu" in page.text_content("#slide-territoire")
-        if store.any_synthetic:
+        if atlas.any_synthetic:
             assert page.locator("#synthetic-banner").is_visible()
     page.goto(f"{live_server}/portrait?territoire=aunis-sud")
     page.wait_for_selector("#portrait-sm-graph .maplibregl-canvas")

@@ -1,0 +1,247 @@
+"""The read model: the only way anything (CLI, pages, exports, benchmarks) reads a build.
+
+    from atlas.read import current, open_build
+    atlas = current()                                   # this process's reader of the current build
+    t = atlas.territory("aunis-sud")                    # or dep-17, reg-75, epci-200041762, a user id
+    e = atlas.entry("density_mg_liberal", t)            # value, secret, year, source, references …
+    df = atlas.commune_values("apl_mg", t.codes)        # one row per commune, small numbers masked
+    atlas.version                                       # cache key: build id + user-data signature
+
+A reader is a thin composition of small parts, each with one job: :class:`BuildDB` (connection),
+:class:`CommuneIndex` (communes in a fixed order, search), :class:`ValueStore` (per-commune arrays,
+imports merged), :class:`ReferenceStore`, :class:`Provenance`, territories, :class:`Supply`
+(professionals, locations), :class:`Geometry`. Figures come from :func:`atlas.read.entries.make_entry`
+(ratio of sums and secrecy from :mod:`atlas.figures`). Nothing here writes, builds or downloads.
+"""
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import paths
+from ..catalog import CATALOG, Indicator, indicator
+from ..figures import commune_secret
+from .communes import CommuneIndex, normalise_code
+from .db import BuildDB
+from .entries import make_entry
+from .geometry import Geometry
+from .provenance import Provenance
+from .references import ReferenceStore
+from .supply import Supply
+from .territories import Territory, TerritoryIndex, load_builtin, user_territory
+from .userdata import UserData
+from .values import ValueStore
+
+OK, SECRET, MISSING = "ok", "secret", "missing"
+VALUE_COLUMNS = ["code", "value", "numerator", "denominator", "year", "source_id", "synthetic", "status"]
+
+
+class Atlas:
+    def __init__(self, data_dir: Path | None = None, *, build_dir: Path | None = None,
+                 userdata: UserData | None = None):
+        self.data_dir = Path(data_dir or paths.data_dir())
+        build = Path(build_dir) if build_dir else paths.current_build(self.data_dir)
+        self.db = BuildDB(build)
+        self.build_dir = self.db.build_dir
+        self.userdata = userdata or UserData()
+        self.communes = CommuneIndex.load(self.db)
+        self.values = ValueStore(self.db, self.communes, self.userdata)
+        self.references = ReferenceStore(self.db)
+        self.provenance = Provenance(self.db, self.userdata)
+        self.supply = Supply(self.db, self.communes, self.values)
+        self.geometry = Geometry(self.build_dir)
+        self._builtin = load_builtin(self.db, self.communes)
+        self._published = self.db.query("SELECT * FROM published_figures")
+        self._territories: tuple[tuple, TerritoryIndex] | None = None
+        self._lock = threading.Lock()
+
+    # -- identity ---------------------------------------------------------------------------------
+    @property
+    def build_id(self) -> str:
+        return self.provenance.build_info.get("build_id") or self.build_dir.name
+
+    @property
+    def version(self) -> str:
+        """Build id + user-data signature: changes when a build is swapped in or a user file changes.
+        The key of every cache above the read model."""
+        return f"{self.build_id}:{self.userdata.signature()}"
+
+    @property
+    def build_info(self) -> dict:
+        return dict(self.provenance.build_info)
+
+    def close(self) -> None:
+        self.db.close()
+
+    @property
+    def closed(self) -> bool:
+        return self.db.closed
+
+    # -- catalogue --------------------------------------------------------------------------------
+    @staticmethod
+    def indicator(indicator_id: str) -> Indicator:
+        return indicator(indicator_id)
+
+    def years(self, indicator_id: str) -> list[int]:
+        """Every year the indicator has commune values or references for, ascending."""
+        return sorted(set(self.values.years(indicator_id)) | set(self.references.years(indicator_id)))
+
+    def years_for(self, indicator_id: str, codes) -> list[int]:
+        """Years this set of communes has values for (any of them), ascending; when none, the years of
+        the references (an indicator published only by département, e.g. vaccination coverage)."""
+        pos = self.communes.positions(codes)
+        ys = [y for y in self.values.years(indicator_id) if len(pos) and self.values.arrays(indicator_id, y).has[pos].any()]
+        return ys or self.references.years(indicator_id)
+
+    def available(self, indicator_id: str) -> bool:
+        return bool(self.years(indicator_id))
+
+    # -- territories --------------------------------------------------------------------------------
+    def _index(self) -> TerritoryIndex:
+        sig = self.userdata.territories_signature()
+        cached = self._territories
+        if cached is not None and cached[0] == sig:
+            return cached[1]
+        found, errors = self.userdata.territories(self.communes.position)
+        index = TerritoryIndex(self._builtin, [user_territory(u, self.communes) for u in found], errors)
+        self._territories = (sig, index)
+        return index
+
+    def territories(self, *kinds: str) -> list[Territory]:
+        idx = self._index()
+        return idx.of_kind(*kinds) if kinds else list(idx.all)
+
+    def territory(self, territory_id: str) -> Territory:
+        return self._index().get(territory_id)
+
+    def rejected_user_files(self) -> list[str]:
+        return list(self._index().rejected)
+
+    def search_territories(self, query: str, limit: int = 20) -> list[Territory]:
+        return self._index().search(query, limit)
+
+    def search_communes(self, query: str, limit: int = 20) -> list[dict]:
+        return self.communes.search(query, limit)
+
+    @property
+    def valid_codes(self) -> frozenset[str]:
+        """Current commune codes (what imports and saved territories are validated against)."""
+        return frozenset(self.communes.position)
+
+    def published_figures(self, territory_id: str) -> list[dict]:
+        df = self._published[self._published["territory_id"] == territory_id]
+        return json.loads(df.drop(columns="territory_id").to_json(orient="records", force_ascii=False))
+
+    # -- figures ------------------------------------------------------------------------------------
+    def _out_of_scope(self, ind: Indicator, pos: np.ndarray) -> str | None:
+        if not ind.scope_exclusions or not len(pos):
+            return None
+        deps = set(self.communes.table["departement"].to_numpy()[pos])
+        for dep, reason in ind.scope_exclusions:
+            if deps == {dep}:
+                return reason
+        return None
+
+    def entry(self, indicator_id: str, territory: Territory | None = None, *, codes=None,
+              year: int | None = None) -> dict:
+        """The figure of ``indicator_id`` for a territory (or a set of communes) and its references."""
+        ind = indicator(indicator_id)
+        if territory is not None:
+            codes, dep, reg = territory.codes, territory.departement, territory.region
+        else:
+            codes = [normalise_code(c) for c in (codes or [])]
+            dep = self.communes.main_departement(codes)
+            reg = self.communes.region_of_departement(dep)
+        pos = self.communes.positions(codes)
+        return make_entry(ind, pos, len(codes), dep, reg, year, self.values, self.references, self.provenance,
+                          self._out_of_scope(ind, pos))
+
+    def territory_summary(self, territory_id: str, year: int | None = None,
+                          indicator_ids: list[str] | None = None) -> dict:
+        """The CLI's ``summary`` (README contract)."""
+        t = self.territory(territory_id)
+        return {
+            "territory_id": t.id, "name": t.name, "kind": t.kind,
+            "communes": len(t.codes), "population": self.communes.population_of(t.codes),
+            "departement": t.departement, "region": t.region,
+            "perimeter": {"confidence": t.confidence, "note": t.perimeter_note,
+                          "published_communes": t.published_communes,
+                          "published_population": t.published_population,
+                          "published_as_of": t.published_as_of, "published_source": t.published_source,
+                          "published_scope": t.published_scope, "candidates": list(t.candidates)},
+            "indicators": [self.entry(i, t, year=year) for i in (indicator_ids or list(CATALOG))],
+        }
+
+    def commune_summary(self, code: str, year: int | None = None, indicator_ids: list[str] | None = None) -> dict:
+        """The CLI's ``commune`` (README contract)."""
+        c = self.communes.get(code)
+        code = c["code"]
+        return {
+            "code": code, "name": c["nom"], "departement": c["departement"], "region": c["region"],
+            "epci": c["epci"], "communes": 1,
+            "population": None if pd.isna(c["population"]) else int(c["population"]),
+            "has_geometry": bool(c["has_geometry"]),
+            "territories": [t.id for t in self.territories() if code in t.codes],
+            "indicators": [self.entry(i, codes=[code], year=year) for i in (indicator_ids or list(CATALOG))],
+        }
+
+    def default_year(self, indicator_id: str, codes) -> int | None:
+        """The year an indicator is shown at for these communes when none is asked (its own latest)."""
+        return self.entry(indicator_id, codes=codes)["year"]
+
+    def commune_values(self, indicator_id: str, codes=None, year: int | None = None) -> pd.DataFrame:
+        """One row per commune of ``codes`` (all of France when None), in code order: value, numerator,
+        denominator, year, source_id, synthetic, status ('ok' | 'secret' | 'missing'). Small numbers are
+        masked (value, numerator and denominator NaN when secret): safe to show or export."""
+        ind = indicator(indicator_id)
+        codes = list(self.communes.codes) if codes is None else [normalise_code(c) for c in codes]
+        pos = self.communes.positions(codes)
+        if year is None:
+            year = self.entry(indicator_id, codes=codes)["year"]
+        out = pd.DataFrame({"code": self.communes.codes[pos]})
+        if year is None or year not in self.values.years(ind.id) or not len(pos):
+            for c in VALUE_COLUMNS[1:]:
+                out[c] = np.nan if c in ("value", "numerator", "denominator") else None
+            out["status"] = MISSING
+            out["synthetic"] = False
+            return out[VALUE_COLUMNS]
+        a = self.values.arrays(ind.id, year)
+        secret = commune_secret(ind, a.denominator[pos]) & a.has[pos]
+        has = a.has[pos]
+        out["value"] = np.where(secret, np.nan, a.value[pos])
+        out["numerator"] = np.where(secret, np.nan, a.numerator[pos])
+        out["denominator"] = np.where(secret, np.nan, a.denominator[pos])
+        out["year"] = int(year)
+        src = a.source[pos]
+        out["source_id"] = [a.sources[i] if i >= 0 else None for i in src]
+        out["synthetic"] = a.synthetic[pos] & has
+        out["status"] = np.where(secret, SECRET, np.where(has & ~np.isnan(a.value[pos]), OK, MISSING))
+        return out[VALUE_COLUMNS]
+
+    # -- provenance -----------------------------------------------------------------------------------
+    def source_label(self, source_id: str | None) -> str | None:
+        return self.provenance.label(source_id)
+
+    def source_short(self, source_id: str | None) -> str:
+        return self.provenance.short(source_id)
+
+    def sources(self) -> list[dict]:
+        return self.provenance.rows()
+
+    @property
+    def any_synthetic(self) -> bool:
+        return self.provenance.any_synthetic
+
+    def imports(self) -> list[dict]:
+        return self.userdata.imports()
+
+    # -- supply ------------------------------------------------------------------------------------
+    def professionals(self, codes, year: int | None = None) -> pd.DataFrame:
+        return self.supply.counts(codes, year)
+
+    def locations(self, codes=None, professions=None) -> pd.DataFrame:
+        return self.supply.locations(codes, professions)

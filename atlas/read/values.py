@@ -1,0 +1,134 @@
+"""Commune values of one indicator and year as arrays aligned on the commune order.
+
+The build's ``commune_values`` rows, with the user's imported rows merged over them (an imported
+row wins for the same commune), become five arrays of the length of France (value, numerator,
+denominator, has-a-value, synthetic) plus a source per commune. A territory's figure is then a
+gather and a sum; a national map a few vector operations. Arrays are read-only once built.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .communes import CommuneIndex
+
+
+@dataclass(frozen=True)
+class ValueArrays:
+    indicator_id: str
+    year: int
+    value: np.ndarray          # float64, NaN where no value
+    numerator: np.ndarray
+    denominator: np.ndarray
+    has: np.ndarray            # bool: a row exists with a value (or numerator)
+    synthetic: np.ndarray      # bool
+    source: np.ndarray         # int16 index into ``sources`` (-1: none)
+    sources: tuple[str, ...]
+
+    def source_ids(self, pos: np.ndarray) -> list[str]:
+        idx = sorted({int(i) for i in np.unique(self.source[pos]) if i >= 0})
+        return [self.sources[i] for i in idx]
+
+
+def build_arrays(indicator_id: str, year: int, built: pd.DataFrame, imported: pd.DataFrame,
+                 communes: CommuneIndex) -> ValueArrays:
+    """``built`` / ``imported``: rows (code, value, numerator, denominator, source_id, synthetic) of
+    this indicator and year; imported rows override built rows of the same commune."""
+    n = len(communes)
+    value = np.full(n, np.nan)
+    num = np.full(n, np.nan)
+    den = np.full(n, np.nan)
+    has = np.zeros(n, dtype=bool)
+    syn = np.zeros(n, dtype=bool)
+    src = np.full(n, -1, dtype=np.int16)
+    sources: list[str] = []
+    for frame in (built, imported):
+        if frame is None or frame.empty:
+            continue
+        pos_map = communes.position
+        pos = np.fromiter((pos_map.get(c, -1) for c in frame["code"]), dtype=np.int64, count=len(frame))
+        keep = pos >= 0
+        if not keep.any():
+            continue
+        f = frame[keep]
+        p = pos[keep]
+        value[p] = pd.to_numeric(f["value"], errors="coerce").to_numpy(dtype="float64")
+        num[p] = pd.to_numeric(f["numerator"], errors="coerce").to_numpy(dtype="float64")
+        den[p] = pd.to_numeric(f["denominator"], errors="coerce").to_numpy(dtype="float64")
+        has[p] = ~np.isnan(value[p]) | ~np.isnan(num[p])
+        syn[p] = f["synthetic"].fillna(False).astype(bool).to_numpy()
+        codes_src = []
+        for s in f["source_id"].astype(str):
+            if s not in sources:
+                sources.append(s)
+            codes_src.append(sources.index(s))
+        src[p] = np.asarray(codes_src, dtype=np.int16)
+    for a in (value, num, den, has, syn, src):
+        a.setflags(write=False)
+    return ValueArrays(indicator_id, int(year), value, num, den, has, syn, src, tuple(sources))
+
+
+class LRU:
+    """A small bounded mapping, least recently used out first. Values are immutable: two threads
+    missing the same key at once only compute it twice."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._d: dict = {}
+        self._lock = threading.Lock()
+
+    def get(self, key, make):
+        with self._lock:
+            if key in self._d:
+                v = self._d.pop(key)
+                self._d[key] = v
+                return v
+        v = make()
+        with self._lock:
+            self._d[key] = v
+            while len(self._d) > self.size:
+                self._d.pop(next(iter(self._d)))
+        return v
+
+    def clear(self) -> None:
+        with self._lock:
+            self._d.clear()
+
+
+class ValueStore:
+    """Per (indicator, year) arrays of the build's commune values with the imports merged over them,
+    cached per imports signature; the years each indicator has commune values for."""
+
+    ARRAYS_CACHED = 64      # ~35k communes × 6 arrays ≈ 1.3 MB each: ≤ ~85 MB per worker
+
+    def __init__(self, db, communes: CommuneIndex, userdata):
+        self._db = db
+        self._communes = communes
+        self._userdata = userdata
+        self._cache = LRU(self.ARRAYS_CACHED)
+        self._built_years: dict[str, list[int]] = {}
+        for ind, y in db.rows("SELECT DISTINCT indicator_id, year FROM commune_values ORDER BY 1, 2"):
+            self._built_years.setdefault(ind, []).append(int(y))
+
+    def years(self, indicator_id: str) -> list[int]:
+        """Years with commune values (build or imports), ascending."""
+        ys = set(self._built_years.get(indicator_id, []))
+        imp = self._userdata.imported_rows()
+        if not imp.empty:
+            ys |= {int(y) for y in imp.loc[imp["indicator_id"] == indicator_id, "year"].unique()}
+        return sorted(ys)
+
+    def arrays(self, indicator_id: str, year: int) -> ValueArrays:
+        sig = self._userdata.imports_signature()
+        return self._cache.get((indicator_id, int(year), sig), lambda: self._load(indicator_id, int(year)))
+
+    def _load(self, indicator_id: str, year: int) -> ValueArrays:
+        built = self._db.query("SELECT code, value, numerator, denominator, source_id, synthetic FROM commune_values "
+                               "WHERE indicator_id = ? AND year = ?", [indicator_id, year])
+        imp = self._userdata.imported_rows()
+        if not imp.empty:
+            imp = imp[(imp["indicator_id"] == indicator_id) & (imp["year"] == year)]
+        return build_arrays(indicator_id, year, built, imp, self._communes)
