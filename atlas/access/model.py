@@ -1,12 +1,18 @@
 """The accessibility model of one supply, ready for what-if scenarios in milliseconds.
 
-Build it once per (profession, year) from the build's tables, keep it in memory (about 30 MB for
-France: the sparse weight matrix twice, CSR and CSC, and a few vectors of 35,000 communes), and ask
+Build it once per (profession, year) from the build's tables, keep it in memory (about 50 MB for
+France: the sparse weight matrix of ~2 M coefficients twice, CSR and CSC, and a few vectors of 35,000
+communes; ~1 s to build), and ask
 it ``scenario(changes)`` as often as wanted: a scenario costs a slice of a few columns of ``W`` and a
 sparse product (Σ nnz of the changed columns), never a shortest-path run nor a pass over the pairs.
 
 API (used by the build, ``python -m etl scenario`` and the "Simulation" page)::
 
+    # from a build: the read model's read-only DuckDB connection and the build's travel_times.parquet
+    from atlas.access.io import load_model
+    model = load_model(con, build_dir / atlas.paths.TRAVEL_TIMES_FILE, "mg")   # latest year of the supply
+
+    # or from arrays
     from atlas.access.model import AccessModel, Change
     from atlas.access.parameters import PARAMETERS
 
@@ -20,9 +26,15 @@ API (used by the build, ``python -m etl scenario`` and the "Simulation" page)::
                                     # times, 0 for a routing engine's (access_parameters.time_error_sigma)
     model.values                    # (n,) access of every commune, in the unit of the catalogue (A × scale)
     model.value_of("17300")         # one commune
-    model.aggregate(territory)      # {"demand", "value", "population_below"} of a territory (ratio of sums)
+    model.aggregate(territory)      # {"communes", "demand", "value", "population_below"} (ratio of sums);
+                                    # territory: codes, or indices from model.indices(codes) (cache them)
     result = model.scenario([Change("17300", -2), Change("17297", +3)], territory=codes_of_the_cpts)
-    result.to_dict()                # JSON-ready, see ScenarioResult
+    result.to_dict()                # JSON-ready:
+    # {"profession": "mg", "year": 2019, "unit": "...", "supply_change": 7800.0, "lost_supply": 0.0,
+    #  "communes": [{"code": "17300", "before": 4.61, "after": 4.55}, ...],      # every commune that changes
+    #  "territory": {"communes": 40, "demand": 74000.0, "before": 3.1, "after": 3.2,
+    #                "population_below_before": 12000.0, "population_below_after": 9000.0},
+    #  "france": {... same keys ...}}
 
 ``Change(code, delta, activity=None)``: ``delta`` professionals more (> 0) or fewer (< 0) in the
 commune; ``activity`` the supply units of each (consultations a year for GPs) — by default
