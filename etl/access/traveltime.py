@@ -90,6 +90,11 @@ LINKS: tuple[Link, ...] = (
     Link("85011", "85012", "pont", None, "Pont de Noirmoutier", ("Barbâtre", "La Barre-de-Monts")),
     Link("97120", "97103", "pont", None, "Ponts de la Gabarre et de l'Alliance (Rivière Salée)",
          ("Pointe-à-Pitre", "Baie-Mahault")),
+    # Estuaries the polygons do not cross (checked: Saint-Nazaire - Saint-Brevin and Brest - Plougastel are
+    # adjacent already; Le Havre - Honfleur and the two banks of the Gironde are not).
+    Link("76351", "14333", "pont", None, "Pont de Normandie", ("Le Havre", "Honfleur")),
+    Link("17306", "33544", "bac", 25.0, "Bac Royan - Le Verdon (Gironde)", ("Royan", "Le Verdon-sur-Mer")),
+    Link("33058", "33220", "bac", 25.0, "Bac Blaye - Lamarque (Gironde)", ("Blaye", "Lamarque")),
     Link("17004", "17168", "bac", 20.0, "Fouras - île d'Aix", ("Île-d'Aix", "Fouras")),
     Link("22016", "22210", "bac", 10.0, "L'Arcouest - Bréhat", ("Île-de-Bréhat", "Ploubazlanec")),
     Link("29082", "29239", "bac", 15.0, "Roscoff - île de Batz", ("Île-de-Batz", "Roscoff")),
