@@ -48,6 +48,9 @@ ACCESS_SUPPLIES = ("mg", "inf", "mk", "sf", "dent", "pharmacy")
 STRUCTURES = {"msp": "maisons de santé pluriprofessionnelles", "cds": "centres de santé"}
 
 LIBERAL_LABEL = {"sf": " libérales", "pharma": " titulaires (libéraux)"}
+# Supply of the access_<p> indicators other than GPs, in the plural (their unit says "… accessibles").
+LIBERAL_ACCESS_LABEL = {"inf": "infirmiers libéraux", "mk": "masseurs-kinésithérapeutes libéraux",
+                        "sf": "sages-femmes libérales", "dent": "chirurgiens-dentistes libéraux"}
 MODES = {"all": "Tous modes d'exercice", "liberal": "Libéraux"}
 
 APL_UNIT = "consultations/visites accessibles par an et par habitant standardisé"
@@ -150,22 +153,27 @@ def _access(prof: str) -> Indicator:
             unit=APL_UNIT, short_unit=APL_SHORT_UNIT, family="access", aggregation="ratio", decimals=2,
             choice="access", profession=prof, higher_is_better=True, class_breaks=(1.5, 2.5, 3.5, 4.5),
             thresholds=(Threshold(2.5, "seuil de sous-densité médicale (DREES)", "sous-densité médicale"),),
-            description="Calcul du projet avec la méthode de la DREES (2SFCA à décroissance par temps de trajet) "
-                        "sur l'offre réelle de la BPE (médecins généralistes libéraux) : consultations accessibles "
-                        "par an et par habitant standardisé. Comparé à l'APL officielle dans la page Méthodes.",
+            description="Calcul du projet avec la méthode de l'APL de la DREES (2SFCA, décroissance par paliers du temps "
+                        "de trajet en voiture) sur l'offre réelle de la BPE (médecins généralistes libéraux, une "
+                        "activité standard de 4 100 consultations par an chacun) et la population standardisée de "
+                        "la DREES : consultations accessibles par an et par habitant standardisé. Comparé à l'APL "
+                        "officielle dans la page Méthodes.",
             formula="Σ (accessibilité × population standardisée) / Σ population standardisée",
             detail=("Population standardisée", "{den}"))
-    unit = ("pharmacies accessibles pour 100 000 habitants" if prof == "pharmacy" else
-            f"ETP de {name} accessibles pour 100 000 habitants" if prof != "sf" else
-            "sages-femmes accessibles pour 100 000 femmes")
+    # Headcounts, not the DREES FTE: the BPE counts professionals, their fees are not open data; and per
+    # 100,000 inhabitants for midwives too (no commune population by sex in the build's sources).
+    # Parameters and their sources: atlas/access/parameters.py, atlas/access/weights.py.
+    what = "pharmacies" if prof == "pharmacy" else LIBERAL_ACCESS_LABEL[prof]
     return Indicator(
-        id=access_id(prof), label=f"Accessibilité calculée : {name} (2SFCA)", unit=unit,
-        short_unit="/ 100 000 hab." if prof != "sf" else "/ 100 000 femmes", family="access", aggregation="ratio",
-        decimals=1, choice="access", profession=prof, higher_is_better=True,
-        description=f"Calcul du projet (2SFCA à décroissance par temps de trajet, paramètres dans la page Méthodes) "
-                    f"sur l'offre réelle de la BPE ({name}).",
-        formula="Σ (accessibilité × population de référence) / Σ population de référence",
-        detail=("Population de référence", "{den}"))
+        id=access_id(prof), label=f"Accessibilité calculée : {name} (2SFCA)",
+        unit=f"{what} accessibles pour 100 000 habitants", short_unit="/ 100 000 hab.", family="access",
+        aggregation="ratio", decimals=1, choice="access", profession=prof, higher_is_better=True,
+        description=f"Calcul du projet avec la méthode de l'APL de la DREES (2SFCA, décroissance par paliers du temps "
+                    f"de trajet en voiture : 1 sous 10 min, 2/3 de 10 à 15, 1/3 de 15 à 20) sur l'offre réelle de la "
+                    f"BPE ({what}, effectifs et non ETP) rapportée à la population municipale. Paramètres et sources "
+                    f"dans la page Méthodes.",
+        formula="Σ (accessibilité × population municipale) / Σ population municipale",
+        detail=("Population municipale", "{den}"))
 
 
 def _share(iid: str, label: str, unit: str, higher_is_better: bool, description: str, formula: str,

@@ -153,4 +153,44 @@ CREATE TABLE published_figures (
     territory_id VARCHAR NOT NULL, figure VARCHAR NOT NULL, value DOUBLE, unit VARCHAR,
     as_of VARCHAR, scope VARCHAR, source VARCHAR
 );
+""" + "\n"  # the accessibility tables follow (ACCESS_DDL)
+
+# Computed accessibility (etl/steps/access.py; the model is atlas/access/model.py). "IF NOT EXISTS"
+# so that the step can add them to a build copied by --only from a build that predates them.
+ACCESS_DDL = """
+-- Inputs of the 2SFCA of each supply ('mg','inf','mk','sf','dent','pharmacy'), one row per commune:
+-- what a scenario needs besides the travel times (travel_times.parquet).
+CREATE TABLE IF NOT EXISTS access_inputs (
+    profession VARCHAR NOT NULL,
+    year INTEGER NOT NULL,           -- year of the supply (BPE vintage)
+    code VARCHAR NOT NULL,
+    professionals DOUBLE NOT NULL,   -- headcount (liberal professionals, or pharmacies)
+    supply DOUBLE NOT NULL,          -- S: professionals × activity (GPs: consultations a year)
+    demand DOUBLE NOT NULL,          -- P: standardised population (GPs) or population municipale
+    population DOUBLE NOT NULL,      -- population municipale (people below a threshold are counted with it)
+    PRIMARY KEY (profession, year, code)
+);
+
+-- Parameters of each supply's model, with their sources (atlas/access/parameters.py, weights.py).
+CREATE TABLE IF NOT EXISTS access_parameters (
+    profession VARCHAR PRIMARY KEY,
+    year INTEGER NOT NULL,
+    decay_steps VARCHAR NOT NULL,    -- JSON [[upper bound in minutes, weight], ...]
+    cutoff DOUBLE NOT NULL,          -- minutes from which the weight is 0 (with time_error_sigma)
+    time_error_sigma DOUBLE NOT NULL, -- σ of the times' log-error the steps are averaged over (0: exact times)
+    decay_source VARCHAR NOT NULL,
+    activity DOUBLE NOT NULL,        -- supply units of one professional
+    new_activity DOUBLE NOT NULL,    -- of a professional added in a scenario
+    activity_source VARCHAR NOT NULL,
+    scale DOUBLE NOT NULL,           -- value = A × scale
+    demand VARCHAR NOT NULL,         -- what P is
+    demand_source VARCHAR NOT NULL,
+    supply_unit VARCHAR NOT NULL,
+    value_unit VARCHAR NOT NULL,
+    threshold DOUBLE,                -- under-supply threshold (GPs 2.5) or NULL
+    supply_source_id VARCHAR NOT NULL,
+    travel_times VARCHAR NOT NULL    -- how the travel times were had (computed graph or file given)
+);
 """
+
+DDL = DDL + ACCESS_DDL

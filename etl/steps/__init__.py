@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from . import apl, bpe, communes, cpam, official_references, professionals, references, territories
+from . import access, apl, bpe, communes, cpam, official_references, professionals, references, territories
 
 
 @dataclass(frozen=True)
@@ -29,5 +29,7 @@ STEPS: list[Step] = [
     Step("bpe", bpe.run, bpe.BPE_SOURCES),
     Step("official_references", official_references.run, official_references.OFFICIAL_SOURCES),
     Step("cpam_indicators", cpam.run, ("cpam_commune_indicators",)),
+    # After communes (points, polygons), apl (standardised population) and the supply steps.
+    Step("access", access.run, access.SOURCE_IDS),
     Step("references", references.run, (), always=True),
 ]

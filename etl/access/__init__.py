@@ -1,0 +1,1 @@
+"""Build side of the computed accessibility: travel times between communes (``traveltime``)."""
