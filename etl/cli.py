@@ -167,6 +167,50 @@ def cmd_values(args) -> int:
     return 0
 
 
+def cmd_scenario(args) -> int:
+    """What-if on supply: the communes whose accessibility changes, the territory before/after."""
+    from atlas import fmt
+    from atlas.access.changes import read_changes
+    from atlas.access.model import Change
+    from atlas.catalog import access_id, indicator
+    from atlas.read.access import scenario_report
+    atlas = _atlas(args)
+    territory = atlas.territory(args.territory) if args.territory else None
+    if args.file:
+        changes = read_changes(Path(args.file).expanduser())
+        profs = sorted({p for p, _ in changes})
+        if len(profs) > 1:
+            raise AtlasError(f"{Path(args.file).name} : un scénario porte sur une seule profession (lu : {', '.join(profs)})")
+        profession, changes = profs[0], [c for _, c in changes]
+    else:
+        if not (args.profession and args.commune and args.delta is not None):
+            raise AtlasError("scénario : --profession, --commune et --delta (ou --file FICHIER)")
+        if args.delta == 0:
+            raise AtlasError("--delta : nombre de professionnels en plus (> 0) ou en moins (< 0), non nul")
+        profession = args.profession
+        changes = [Change(atlas.communes.get(args.commune)["code"], float(args.delta), args.activity)]
+    report = scenario_report(atlas, profession, changes, territory)
+    if args.format == "json":
+        _print_json(report)
+        return 0
+    ind = indicator(access_id(profession))
+    t, below = report["territory"], report["population_below_threshold"]
+    for c in report["changes"]:
+        sign = "+" if c["delta"] > 0 else ""
+        print(f"{c['nom']} ({c['commune']}) : {sign}{fmt.number(c['delta'], 0)} ({fmt.number(c['activity'], 0)} "
+              f"par professionnel)")
+    print(f"{ind.label} ({ind.short_unit}), {t['name']} : {fmt.value(t['before'], ind)} -> {fmt.value(t['after'], ind)}")
+    if below["threshold"] is not None:
+        print(f"Population des communes sous {fmt.number(below['threshold'], 1)} : {fmt.integer(below['before'])} -> "
+              f"{fmt.integer(below['after'])} habitants")
+    print(f"{fmt.plural(len(report['communes']), 'commune')} dont l'accessibilité change :")
+    for c in report["communes"][:args.limit]:
+        print(f"  {c['nom']} ({c['code']}) : {fmt.value(c['before'], ind)} -> {fmt.value(c['after'], ind)}")
+    if len(report["communes"]) > args.limit:
+        print(f"  … et {len(report['communes']) - args.limit} autres (--format json pour toutes)")
+    return 0
+
+
 def cmd_import_indicators(args) -> int:
     """Validate a CPAM commune table and store it in the user data directory (exit 2 when refused)."""
     from atlas.userdata.imports import import_indicator_table
@@ -258,6 +302,19 @@ def make_parser() -> argparse.ArgumentParser:
     v.add_argument("--territory", help="territoire (défaut : toute la France)")
     v.add_argument("--format", choices=("csv", "json"), default="csv")
     v.set_defaults(func=cmd_values)
+
+    sc = sub.add_parser("scenario", parents=[debug],
+                        help="simulation : accessibilité calculée avant / après un changement de l'offre")
+    sc.add_argument("--profession", choices=("mg", "inf", "mk", "sf", "dent", "pharmacy"))
+    sc.add_argument("--commune", help="code INSEE de la commune où l'offre change")
+    sc.add_argument("--delta", type=float, help="professionnels en plus (> 0) ou en moins (< 0)")
+    sc.add_argument("--activity", type=float, help="activité par professionnel (consultations par an pour un "
+                                                   "médecin ; défaut : 5 400 pour un ajout, 4 100 pour un retrait)")
+    sc.add_argument("--file", help="fichier de scénario (CSV ou YAML : commune, profession, delta[, activite])")
+    sc.add_argument("--territory", help="territoire dont donner le chiffre avant/après (défaut : France)")
+    sc.add_argument("--limit", type=int, default=30, help="texte : nombre de communes listées")
+    sc.add_argument("--format", choices=("json", "text"), default="text")
+    sc.set_defaults(func=cmd_scenario)
     return p
 
 

@@ -51,6 +51,13 @@ class BuildDB:
                 raise BuildChanged("Les données ont été reconstruites pendant la requête : rechargez la page.")
             return self._con.execute(sql, params or []).fetchall()
 
+    def with_connection(self, fn):
+        """Run ``fn(connection)`` under the lock (for readers of :mod:`atlas.access.io`, which take one)."""
+        with self._lock:
+            if self._con is None:
+                raise BuildChanged("Les données ont été reconstruites pendant la requête : rechargez la page.")
+            return fn(self._con)
+
     def close(self) -> None:
         with self._lock:
             if self._con is not None:

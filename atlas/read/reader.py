@@ -10,7 +10,7 @@
 A reader is a thin composition of small parts, each with one job: :class:`BuildDB` (connection),
 :class:`CommuneIndex` (communes in a fixed order, search), :class:`ValueStore` (per-commune arrays,
 imports merged), :class:`ReferenceStore`, :class:`Provenance`, territories, :class:`Supply`
-(professionals, locations), :class:`Geometry`. Figures come from :func:`atlas.read.entries.make_entry`
+(professionals, locations), :class:`Geometry`, :class:`Accessibility` (what-if scenarios). Figures come from :func:`atlas.read.entries.make_entry`
 (ratio of sums and secrecy from :mod:`atlas.figures`). Nothing here writes, builds or downloads.
 """
 from __future__ import annotations
@@ -25,6 +25,7 @@ import pandas as pd
 from .. import paths
 from ..catalog import CATALOG, Indicator, indicator
 from ..figures import commune_secret
+from .access import Accessibility
 from .communes import CommuneIndex, normalise_code
 from .db import BuildDB
 from .entries import make_entry
@@ -54,6 +55,7 @@ class Atlas:
         self.provenance = Provenance(self.db, self.userdata)
         self.supply = Supply(self.db, self.communes, self.values)
         self.geometry = Geometry(self.build_dir)
+        self.access = Accessibility(self.db)
         self._builtin = load_builtin(self.db, self.communes)
         self._published = self.db.query("SELECT * FROM published_figures")
         self._territories: tuple[tuple, TerritoryIndex] | None = None

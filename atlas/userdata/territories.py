@@ -30,7 +30,7 @@ from filelock import FileLock
 from .. import fmt
 from ..csvutil import decode_utf8
 from ..errors import InputError
-from ..paths import territories_dir, user_dir
+from ..paths import territories_dir
 from . import limits
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -135,7 +135,7 @@ def _yaml_error(name, problem: str, mark) -> InputError:
                       line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None)
 
 
-def _compose_yaml(name, text: str) -> yaml.Node | None:
+def compose_strict_yaml(name, text: str) -> yaml.Node | None:
     """The node tree of ``text`` (scalars as strings, line marks kept), after a first pass over the
     parser's events has refused anchors/aliases and nesting deeper than ``limits.MAX_YAML_DEPTH``:
     nothing is composed until the whole text is known to be alias-free."""
@@ -143,8 +143,7 @@ def _compose_yaml(name, text: str) -> yaml.Node | None:
         depth = 0
         for event in yaml.parse(text, Loader=_YAML_LOADER):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
-                raise _yaml_error(name, "ancres et alias YAML (« & » et « * ») refusés dans un fichier de "
-                                        "territoire", event.start_mark)
+                raise _yaml_error(name, "ancres et alias YAML (« & » et « * ») refusés", event.start_mark)
             if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
                 depth += 1
                 if depth > limits.MAX_YAML_DEPTH:
@@ -166,7 +165,7 @@ def _scalar(name, node: yaml.Node, key: str) -> str:
 
 def _parse_yaml(name, text: str) -> tuple[dict, list[tuple[int, str]]]:
     """Fields (``id``, ``name``, ``note``: strings) and ``(line, code)`` pairs of a territory YAML."""
-    root = _compose_yaml(name, text)
+    root = compose_strict_yaml(name, text)
     if not isinstance(root, yaml.MappingNode):
         raise InputError(name, "attendu un objet YAML avec une liste « communes »")
     fields, coded = {}, None
