@@ -11,7 +11,7 @@ import dash
 from dash import dcc, html
 from flask import abort, send_from_directory
 
-from . import data
+from . import data, server as atlas_server
 from .components.navbar import navbar
 from .components.synthetic_banner import synthetic_banner
 from .settings import Settings
@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     server = app.server
     server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes
     server.config["ATLAS_SETTINGS"] = settings
+    atlas_server.install(app, settings.data_dir)     # geometry files (precompressed), compressed responses
     static_dir = _bootstrap_static_dir()
 
     @server.route("/vendor/bootstrap5/<path:filename>")
