@@ -268,3 +268,17 @@ def test_other_responses_are_compressed(geo_build):
     server.install(app, data_dir)
     r = app.server.test_client().get("/big.js", headers={"Accept-Encoding": "gzip, br"})
     assert r.headers["Content-Encoding"] == "br" and len(r.data) < 2000
+
+
+def test_borders_drawn_with_different_vertices_become_one_arc_once_simplified():
+    # the source's neighbours do not always share vertices: A has an extra point on the common edge
+    a = Polygon([(0, 0), (1, 0), (1, 0.5000001), (1, 1), (0, 1)])
+    b = box(1, 0, 2, 1)
+    topo = build_topology([mp(a), mp(b)])
+    assert (topo.arc_use_counts() == 2).sum() == 0                # two distinct arcs for one border
+    s = simplify(topo, 100)
+    f = decode_text(encode(s, ["01001", "01002"], grid_m=10.0))
+    uses = f.topology.arc_use_counts()
+    assert (uses == 2).sum() == 1                                 # written once, used by both
+    l, r = f.shapes().values()
+    assert shapely.intersection(l, r).area == pytest.approx(0, abs=1e-12)

@@ -30,10 +30,17 @@ from .topology import METRES_PER_DEGREE, Topology
 
 @dataclass(frozen=True)
 class EncodedArcs:
-    """Every arc of a topology quantised on one grid, as TopoJSON text (``[[x,y],[dx,dy],…]``)."""
+    """Every arc of a topology quantised on one grid, as TopoJSON text (``[[x,y],[dx,dy],…]``).
+
+    ``alias[a]`` is the arc written for arc ``a`` (itself, or an earlier arc with the same grid
+    points, walked backwards when ``flip[a]``): two borders the source draws with different vertices
+    between the same junctions can become the same line once simplified and quantised; they are
+    then one arc, drawn once, and the gap between them is gone."""
     texts: list[str]
     transform: dict
     coords: np.ndarray           # the (float) coordinates encoded, same layout as the topology's
+    alias: np.ndarray
+    flip: np.ndarray
 
 
 def encode_arcs(topo: Topology, grid_m: float, coords: np.ndarray | None = None) -> EncodedArcs:
@@ -55,14 +62,31 @@ def encode_arcs(topo: Topology, grid_m: float, coords: np.ndarray | None = None)
     delta[1:][~first[1:]] = q[1:][~first[1:]] - q[:-1][~first[1:]]
     points = [f"[{x},{y}]" for x, y in delta.tolist()]
     ends = np.cumsum(np.bincount(arc_of, minlength=topo.n_arcs)).tolist()
-    texts = ["[" + ",".join(points[a:b]) + "]" for a, b in zip([0] + ends[:-1], ends)]
+    starts = [0] + ends[:-1]
+    texts = ["[" + ",".join(points[a:b]) + "]" for a, b in zip(starts, ends)]
+    # arcs with the same grid points (either way round) are written once
+    alias = np.arange(topo.n_arcs)
+    flip = np.zeros(topo.n_arcs, bool)
+    seen: dict[bytes, tuple[int, bool]] = {}
+    qb = q.astype(np.int64)
+    for a, (s0, e0) in enumerate(zip(starts, ends)):
+        fwd = qb[s0:e0].tobytes()
+        rev = qb[s0:e0][::-1].tobytes()
+        key, backwards = (fwd, False) if fwd <= rev else (rev, True)
+        got = seen.get(key)
+        if got is None:
+            seen[key] = (a, backwards)
+        else:
+            alias[a] = got[0]
+            flip[a] = backwards != got[1]
     transform = {"scale": [k, k], "translate": [float(x0), float(y0)]}
-    return EncodedArcs(texts, transform, coords)
+    return EncodedArcs(texts, transform, coords, alias, flip)
 
 
-def _select(topo: Topology, features: np.ndarray):
-    """Rings of ``features`` (in that order), the arcs they use (in order of first use) and the
-    references renumbered for a file holding only those arcs."""
+def _select(topo: Topology, features: np.ndarray, arcs: EncodedArcs):
+    """Rings of ``features`` (in that order), the arcs they use (in order of first use, each
+    duplicate replaced by the arc written for it) and the references renumbered for a file holding
+    only those arcs."""
     ring_feature = topo.ring_features()
     order = np.full(topo.n_features, -1)
     order[features] = np.arange(len(features))
@@ -74,6 +98,9 @@ def _select(topo: Topology, features: np.ndarray):
         np.arange(counts.sum()) - np.repeat(np.r_[0, np.cumsum(counts)[:-1]], counts))
     refs = topo.ring_arcs[pos]
     arc = np.where(refs < 0, ~refs, refs)
+    backwards = (refs < 0) != arcs.flip[arc]
+    arc = arcs.alias[arc]
+    refs = np.where(backwards, ~arc, arc)
     used, first = np.unique(arc, return_index=True)
     used = used[np.argsort(first)]                     # arcs in order of first use: locality
     new_id = np.full(topo.n_arcs, -1)
@@ -93,7 +120,7 @@ def topojson_text(topo: Topology, arcs: EncodedArcs, features, props: list[str],
     """The TopoJSON text of ``features`` (indices into the topology, in the order written);
     ``props`` (:func:`feature_texts`) is indexed like the topology's features."""
     features = np.asarray(features, np.int64)
-    rings, counts, refs, used = _select(topo, features)
+    rings, counts, refs, used = _select(topo, features, arcs)
     ref_text = list(map(str, refs.tolist()))
     ends = np.cumsum(counts).tolist()
     ring_poly = topo.ring_polygon[rings].tolist()
