@@ -117,9 +117,9 @@ def test_png_map_is_the_explorer_map(atlas):
     title, the source line and, for the whole département, the territory outline."""
     from dashboard.exports.map_export import presentation_map_figure
     from dashboard.maps.layer import build_layer
-    from dashboard.maps.view import area_codes
+    from dashboard.maps.view import view_codes
     t = atlas.territory("aunis-sud")
-    area = atlas.geometry.area(area_codes(atlas, t, "departement"))
+    area = atlas.geometry.area(view_codes(atlas, t, "departement")[1])
     shown = build_layer(atlas, "apl_mg", area.codes, focus=t.codes)       # what the explorer paints
     fig = presentation_map_figure(atlas, "aunis-sud", "apl_mg", extent="departement")
     communes = fig["data"][0]

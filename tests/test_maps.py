@@ -17,7 +17,7 @@ from dashboard.components.territory_panel import territory_panel
 from dashboard.exports.map_figure import map_figure, stepped_colorscale
 from dashboard.maps.classes import Z_NO_DATA, Z_SECRET, class_codes, classify, classify_change, colors_of, jenks_breaks
 from dashboard.maps.layer import build_layer
-from dashboard.maps.view import area_codes
+from dashboard.maps.view import view_codes
 from dashboard.state import parse_state
 
 
@@ -136,7 +136,7 @@ def test_stepped_colorscale_puts_each_code_on_its_colour():
 # -- layers, legends, areas ---------------------------------------------------------------------------------
 def test_layer_and_legend(tiny_atlas):
     t = tiny_atlas.territory("aunis-sud")
-    area = tiny_atlas.geometry.area(area_codes(tiny_atlas, t, "departement"))
+    area = tiny_atlas.geometry.area(view_codes(tiny_atlas, t, "departement")[1])
     assert area.codes == ("01001", "01002", "01004") and area.missing == ("01006",)
     layer = build_layer(tiny_atlas, "apl_mg", area.codes, 2023, focus=t.codes)
     assert list(layer.values) == pytest.approx([3.2, 2.2, 4.8])

@@ -1,18 +1,21 @@
-"""Commune polygons of a build, for the browser and the exports: one GeoJSON builder, one outline.
+"""Commune polygons of a build, for the browser and the exports: the shared-border topology the
+build wrote once (``geo/`` of the build, :mod:`etl.steps.web_geometry`), read with
+:mod:`atlas.geo.topojson`.
 
-Reads ``communes_web.parquet`` (simplified polygons, EPSG:4326) with a row filter, so opening a
-territory reads a few dozen rows, never France. Coordinates are rounded to 1e-5° (about 1 m).
-Results are cached per reader (one reader per build): nothing is computed twice per build.
+* :meth:`Geometry.area_file` — which file holds a set of communes (its département, its région or
+  France: the smallest, at the level of detail of that extent);
+* :meth:`Geometry.area` — the communes' polygons as GeoJSON (exports), from that file;
+* :meth:`Geometry.outline` — the boundary of a set of communes: the arcs used by one member only,
+  so the outline has the source's holes and no others (no union, no buffer, no sliver).
+
+Files are decoded once per build and kept; results are cached per reader (one reader per build).
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
-from .. import paths
+from ..geo import topojson
 from .values import LRU
 
 COORD_DECIMALS = 5
@@ -26,79 +29,70 @@ class AreaGeometry:
     names: tuple[str, ...]
     bounds: tuple[float, float, float, float] | None   # xmin, ymin, xmax, ymax (None when empty)
     missing: tuple[str, ...] = ()    # requested communes without a polygon
+    area_id: str = ""                # the file it comes from (dep-17, reg-84, france)
 
     def __len__(self) -> int:
         return len(self.codes)
 
 
-def round_coords(geom_mapping: dict) -> dict:
-    def r(c):
-        if isinstance(c, (list, tuple)) and c and isinstance(c[0], (int, float)):
-            return [round(float(c[0]), COORD_DECIMALS), round(float(c[1]), COORD_DECIMALS)]
-        return [r(x) for x in c]
-    return {"type": geom_mapping["type"], "coordinates": r(geom_mapping["coordinates"])}
-
-
 class Geometry:
     def __init__(self, build_dir: Path):
         self.build_dir = Path(build_dir)
-        self.web_path = self.build_dir / paths.COMMUNES_WEB_FILE
-        self._areas = LRU(64)
+        self._areas = LRU(32)
         self._outlines = LRU(64)
 
-    def _read(self, filters):
-        import geopandas as gpd
-        return gpd.read_parquet(self.web_path, filters=filters, columns=["code", "nom", "departement", "geometry"])
+    def index(self) -> topojson.GeoIndex:
+        return topojson.read_index(self.build_dir)
 
-    def frame(self, codes):
-        """GeoDataFrame (code, nom, departement, geometry) of ``codes`` with a polygon, sorted by code."""
-        wanted = sorted(set(codes))
-        if not wanted or not self.web_path.is_file():
-            return None
-        g = self._read([("code", "in", wanted)])
-        return g[g.geometry.notna() & ~g.geometry.is_empty].sort_values("code").reset_index(drop=True)
+    def area_file(self, codes) -> str:
+        """Id of the smallest file holding ``codes`` (``dep-17``, ``reg-75``, ``france``)."""
+        codes = [c for c in codes]
+        return self.index().smallest_area(codes) if codes else "france"
 
-    def area(self, codes) -> AreaGeometry:
-        key = tuple(sorted(set(codes)))
-        return self._areas.get(key, lambda: self._area(key))
+    def area_codes(self, area_id: str) -> tuple[str, ...]:
+        """Communes drawn by a file (with a polygon), sorted."""
+        return self.index().area_codes(area_id)
 
-    def _area(self, wanted: tuple) -> AreaGeometry:
-        from shapely.geometry import mapping
+    def drawable(self, codes) -> tuple[str, ...]:
+        """The communes of ``codes`` that have a polygon, sorted."""
+        have = set(self.index().codes)
+        return tuple(sorted(c for c in set(codes) if c in have))
 
-        g = self.frame(wanted)
-        if g is None or g.empty:
-            return AreaGeometry({"type": "FeatureCollection", "features": []}, (), (), None, wanted)
-        features = [{"type": "Feature", "id": code, "properties": {"code": code, "nom": nom},
-                     "geometry": round_coords(mapping(geom))}
-                    for code, nom, geom in zip(g["code"], g["nom"], g.geometry)]
-        xmin, ymin, xmax, ymax = (float(v) for v in g.total_bounds)
-        codes = tuple(g["code"])
-        return AreaGeometry({"type": "FeatureCollection", "features": features}, codes, tuple(g["nom"]),
-                            (xmin, ymin, xmax, ymax), tuple(sorted(set(wanted) - set(codes))))
+    def area(self, codes, area_id: str | None = None) -> AreaGeometry:
+        """GeoJSON of ``codes`` from ``area_id`` (default: the smallest file holding them)."""
+        key = (tuple(sorted(set(codes))), area_id)
+        return self._areas.get(key, lambda: self._area(key[0], area_id))
 
-    def geojson_text(self, codes) -> str:
-        return json.dumps(self.area(codes).geojson, separators=(",", ":"))
-
-    def outline(self, codes) -> tuple[tuple, tuple]:
-        """Outer boundary of a set of communes as line coordinates (lon, lat with None breaks)."""
-        key = tuple(sorted(set(codes)))
-        return self._outlines.get(key, lambda: self._outline(key))
-
-    def _outline(self, codes: tuple) -> tuple[tuple, tuple]:
+    def _area(self, wanted: tuple, area_id: str | None) -> AreaGeometry:
+        drawable = self.drawable(wanted)
+        drawn = set(drawable)
+        missing = tuple(c for c in wanted if c not in drawn)
+        if not drawable:
+            return AreaGeometry({"type": "FeatureCollection", "features": []}, (), (), None, missing)
+        area_id = area_id or self.area_file(drawable)
+        topo = topojson.read_area(self.build_dir, area_id)
+        gj = topo.geojson(drawable, decimals=COORD_DECIMALS)
+        feats = sorted(gj["features"], key=lambda f: f["id"])
         import shapely
+        bounds = shapely.total_bounds(shapely.from_geojson([_json(f["geometry"]) for f in feats])) if feats else None
+        return AreaGeometry({"type": "FeatureCollection", "features": feats}, tuple(f["id"] for f in feats),
+                            tuple(f["properties"]["nom"] for f in feats),
+                            tuple(float(b) for b in bounds) if bounds is not None else None, missing, area_id)
 
-        g = self.frame(codes)
-        if g is None or g.empty:
+    def outline(self, codes, area_id: str | None = None) -> tuple[tuple, tuple]:
+        """Boundary of a set of communes as line coordinates (lon, lat with None breaks)."""
+        key = (tuple(sorted(set(codes))), area_id)
+        return self._outlines.get(key, lambda: self._outline(key[0], area_id))
+
+    def _outline(self, codes: tuple, area_id: str | None) -> tuple[tuple, tuple]:
+        drawable = self.drawable(codes)
+        if not drawable:
             return (), ()
-        merged = shapely.union_all(g.geometry.values)
-        lons, lats = [], []
-        for poly in getattr(merged, "geoms", [merged]):
-            if poly.is_empty or poly.geom_type != "Polygon":
-                continue
-            for ring in [poly.exterior, *poly.interiors]:
-                xy = np.asarray(ring.coords)
-                if len(xy) < 4:
-                    continue
-                lons += [round(float(x), COORD_DECIMALS) for x in xy[:, 0]] + [None]
-                lats += [round(float(y), COORD_DECIMALS) for y in xy[:, 1]] + [None]
+        topo = topojson.read_area(self.build_dir, area_id or self.area_file(drawable))
+        lons, lats = topo.outline_lonlat(drawable, decimals=COORD_DECIMALS)
         return tuple(lons), tuple(lats)
+
+
+def _json(geometry: dict) -> str:
+    import json
+    return json.dumps(geometry)

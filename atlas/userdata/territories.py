@@ -266,10 +266,27 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
-def save_user_territory(territory: UserTerritory, valid_codes: set[str], directory: Path | None = None,
-                        reserved_ids: set[str] = frozenset()) -> Path:
-    """Validate then write ``<id>.yaml`` atomically under a lock. Returns the path written."""
+class TerritoryExists(InputError):
+    """A saved territory of that id exists: the caller asks before replacing it (``overwrite=True``)."""
+
+
+def territory_files(tid: str, directory: Path | None = None) -> list[Path]:
+    """The files of a saved territory (``<id>.yaml``, or a CSV/TXT list named after it)."""
     directory = directory or territories_dir()
+    if not ID_PATTERN.match(tid or "") or not directory.is_dir():
+        return []
+    return [p for p in directory.iterdir()
+            if p.suffix.lower() in (".yaml", ".yml", ".csv", ".txt") and not p.name.startswith(".")
+            and slugify(p.stem) == tid]
+
+
+def save_user_territory(territory: UserTerritory, valid_codes: set[str], directory: Path | None = None,
+                        reserved_ids: set[str] = frozenset(), *, overwrite: bool = True) -> Path:
+    """Validate then write ``<id>.yaml`` atomically under a lock. Returns the path written.
+    ``overwrite=False``: raise :class:`TerritoryExists` when a territory of that id is saved already."""
+    directory = directory or territories_dir()
+    if not overwrite and territory_files(territory.id, directory):
+        raise TerritoryExists(territory.id, "un territoire enregistré porte déjà ce nom")
     if not ID_PATTERN.match(territory.id):
         raise InputError(limits.shorten(territory.id), "identifiant invalide (minuscules, chiffres et tirets)")
     if territory.id in reserved_ids:
@@ -286,3 +303,33 @@ def save_user_territory(territory: UserTerritory, valid_codes: set[str], directo
     with FileLock(str(directory / ".lock"), timeout=10):
         atomic_write_text(path, text)
     return path
+
+
+def delete_user_territory(tid: str, directory: Path | None = None) -> bool:
+    """Remove a saved territory (its files), under the lock. False when there was none."""
+    directory = directory or territories_dir()
+    files = territory_files(tid, directory)
+    if not files:
+        return False
+    with FileLock(str(directory / ".lock"), timeout=10):
+        for p in files:
+            p.unlink(missing_ok=True)
+    return True
+
+
+def rename_user_territory(old_id: str, new_name: str, valid_codes: set[str], directory: Path | None = None,
+                          reserved_ids: set[str] = frozenset()) -> UserTerritory:
+    """Give a saved territory a new name (and the id made from it): the new file is written first,
+    the old one removed after, so a failure leaves the old one in place."""
+    directory = directory or territories_dir()
+    files = territory_files(old_id, directory)
+    if not files:
+        raise InputError(old_id, "aucun territoire enregistré sous cet identifiant")
+    old = read_user_territory(files[0], valid_codes)
+    new = UserTerritory(slugify(new_name), " ".join(new_name.split()), old.communes, old.note)
+    if new.id != old_id and territory_files(new.id, directory):
+        raise TerritoryExists(new.id, "un territoire enregistré porte déjà ce nom")
+    save_user_territory(new, valid_codes, directory, reserved_ids)
+    if new.id != old_id:
+        delete_user_territory(old_id, directory)
+    return new

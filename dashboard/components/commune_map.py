@@ -1,144 +1,68 @@
-"""The pages' commune map: one component, fed by two payloads.
+"""The pages' commune map: the canvas engine of :mod:`dashboard.components.atlas_map` fed from the
+read model and a map layer (:mod:`dashboard.maps.layer`).
 
-* ``geometry``: the communes drawn, the territory outline, the practice locations — sent when the
-  area changes (territory or extent), never on a recolour;
-* ``paint``: what colours the communes (class code and value per commune, class colours, how to
-  write a value) and the selected commune — the only thing a change of indicator, year or view sends.
+* :func:`geometry_spec` — which built file (département, région or France) and which of its
+  communes a view draws, and the territory to outline: sent when the area changes;
+* :func:`paint` — the colours and values of a layer for the communes drawn: the only thing a change
+  of indicator, year or view sends (one character and one integer per commune);
+* :func:`points` — practice locations.
 
-Pages use only this module (``commune_map``, ``geometry_outputs``, ``paint_output``,
-``geometry_payload``, ``paint_payload``, ``click_input``, ``clicked_code``): the engine behind it
-can change without touching them.
+Pages use only this module and ``atlas_map.map_ids`` for their callbacks' ids.
 """
 from __future__ import annotations
 
-import dash_leaflet as dl
-from dash import Input, Output, html
-
 from atlas import fmt
+from atlas.catalog import STRUCTURES, indicator
 
 from .. import palette
+from .. import server as atlas_server
+from ..maps.view import view_area
+from . import atlas_map as am
 
-PANES = {"communes": 400, "outline": 450, "points": 460}     # Leaflet's overlayPane is 400
-JS = "atlasMap"                                               # namespace of assets/explorer_map.js
-
-
-def _fn(name: str) -> dict:
-    return {"variable": f"{JS}.{name}"}
+map_ids = am.map_ids
 
 
-def ids(prefix: str) -> dict[str, str]:
-    return {"map": f"{prefix}-map", "communes": f"{prefix}-communes", "outline": f"{prefix}-outline",
-            "points": f"{prefix}-points"}
+def commune_map(name: str, height: int | str = 620, label: str = "Carte des communes") -> object:
+    return am.atlas_map(name, height=height, label=label)
 
 
-def leaflet_bounds(bounds) -> list[list[float]]:
-    if bounds is None:
-        return [[41.3, -5.2], [51.1, 9.6]]      # metropolitan France
-    xmin, ymin, xmax, ymax = bounds
-    return [[ymin, xmin], [ymax, xmax]]
+def geometry_spec(atlas, area_id: str, codes=None, outline=None) -> dict:
+    url = atlas_server.geo_url(atlas.data_dir, f"{area_id}.topo.json", build_id=atlas.build_dir.name)
+    return am.geometry_spec(atlas.geometry.index(), area_id, url=url, codes=codes, outline=outline)
 
 
-def commune_map(prefix: str, height: int = 620) -> html.Div:
-    i = ids(prefix)
-
-    def pane(name, child):
-        return dl.Pane(child, name=f"atlas-{name}", style={"zIndex": PANES[name]})
-
-    empty = {"type": "FeatureCollection", "features": []}
-    return html.Div(dl.Map(
-        id=i["map"], bounds=leaflet_bounds(None), zoomSnap=0.25, zoomDelta=0.5, scrollWheelZoom=True,
-        attributionControl=False, className="atlas-leaflet-map", trackViewport=False,
-        style={"height": f"{height}px", "width": "100%", "background": "#ffffff"},
-        children=[
-            pane("communes", dl.GeoJSON(id=i["communes"], data=empty, hideout={}, style=_fn("style"),
-                                        hoverStyle=_fn("hoverStyle"), onEachFeature=_fn("bindTooltip"))),
-            pane("outline", dl.GeoJSON(id=i["outline"], data=empty, interactive=False,
-                                       style={"color": palette.OUTLINE, "weight": 3, "fill": False,
-                                              "interactive": False})),
-            pane("points", dl.GeoJSON(id=i["points"], data=empty, pointToLayer=_fn("point"))),
-        ]), id=f"{prefix}-map-container", className="atlas-map-container")
+def drawn_codes(atlas, spec: dict) -> tuple[str, ...]:
+    return am.drawn_codes(atlas.geometry.index(), spec)
 
 
-def geometry_outputs(prefix: str) -> list[Output]:
-    i = ids(prefix)
-    return [Output(i["communes"], "data"), Output(i["outline"], "data"), Output(i["points"], "data"),
-            Output(i["map"], "viewport")]
-
-
-def paint_output(prefix: str) -> Output:
-    return Output(ids(prefix)["communes"], "hideout")
-
-
-def click_input(prefix: str) -> Input:
-    return Input(ids(prefix)["communes"], "n_clicks")
-
-
-def click_state(prefix: str):
-    from dash import State
-    return State(ids(prefix)["communes"], "clickData")
-
-
-def clicked_code(click: dict | None) -> str | None:
-    if not click:
-        return None
-    props = click.get("properties") or {}
-    code = click.get("id") or props.get("code")
-    return str(code) if code else None
-
-
-def _outline_geojson(outline) -> dict:
-    lons, lats = outline or ((), ())
-    lines, current = [], []
-    for lon, lat in zip(lons, lats):
-        if lon is None:
-            if len(current) > 1:
-                lines.append(current)
-            current = []
-        else:
-            current.append([lon, lat])
-    if len(current) > 1:
-        lines.append(current)
-    feats = [{"type": "Feature", "properties": {}, "geometry": {"type": "MultiLineString", "coordinates": lines}}]
-    return {"type": "FeatureCollection", "features": feats if lines else []}
-
-
-def _points_geojson(points) -> dict:
-    if points is None or len(points) == 0:
-        return {"type": "FeatureCollection", "features": []}
-    from atlas.catalog import STRUCTURES
-    feats = []
-    for lon, lat, prof, label in zip(points["lon"], points["lat"], points["profession"], points["label"].fillna("")):
-        kind = "structure" if prof in STRUCTURES else "professional"
-        feats.append({"type": "Feature", "properties": {"label": str(label), "color": palette.POINTS[kind]},
-                      "geometry": {"type": "Point", "coordinates": [round(float(lon), 5), round(float(lat), 5)]}})
-    return {"type": "FeatureCollection", "features": feats}
-
-
-def geometry_payload(area, outline=None, points=None) -> tuple:
-    """Values of :func:`geometry_outputs` for an area (``atlas.read.geometry.AreaGeometry``)."""
-    return (area.geojson, _outline_geojson(outline), _points_geojson(points),
-            {"bounds": leaflet_bounds(area.bounds), "transition": "fitBounds", "options": {"animate": False}})
-
-
-def points_payload(points) -> dict:
-    return _points_geojson(points)
-
-
-def paint_payload(layer, names: dict | None = None, selected: str | None = None) -> dict:
-    """Value of :func:`paint_output`: per commune its class code and value text, the class colours."""
-    from atlas.catalog import indicator
+def paint(atlas, spec: dict, layer, key: str = "") -> dict:
+    """The paint payload of ``layer`` (built over :func:`drawn_codes`) for ``spec``."""
     ind = indicator(layer.indicator_id)
-    signed = layer.mode == "evolution"
-    v = {}
-    for code, z, x, st in zip(layer.codes, layer.z, layer.values, layer.status):
-        if st == "secret":
-            text = fmt.SECRET
-        elif st != "ok":
-            text = fmt.UNAVAILABLE
-        else:
-            text = fmt.signed(x, ind.decimals) if signed else fmt.value(x, ind, unit=True)
-        v[code] = [int(z), text, ""]
+    value_format = am.indicator_format(ind)
+    if layer.mode == "evolution":
+        value_format = {**value_format, "signed": True, "unit": ind.short_unit, "percent": False}
     title = layer.legend.get("title", ind.label)
-    return {"v": v, "colors": layer.colors, "selected": selected,
-            "tpl": f"<b>%{{text}}</b> (%{{location}})<br>{title} ({layer.legend.get('period', '')}) : "
-                   "<b>%{customdata[0]}</b>", "indicator": layer.indicator_id, "year": layer.year}
+    if layer.legend.get("period"):
+        title += f" ({layer.legend['period']})"
+    return am.paint_payload(drawn_codes(atlas, spec), layer.codes, layer.values, layer.z, layer.colors,
+                            value_format=value_format, labels=list(layer.classification.labels), title=title,
+                            key=key)
+
+
+def points(df) -> dict | None:
+    """Practice locations (professionals in one colour, health structures in another)."""
+    if df is None or len(df) == 0:
+        return None
+    colors = [palette.POINTS["structure"] if p in STRUCTURES else palette.POINTS["professional"]
+              for p in df["profession"]]
+    return am.points_payload(df["lon"], df["lat"], colors, df["label"].fillna("").tolist())
+
+
+def clicked_code(click) -> str | None:
+    """Commune code of the map's click store ``{"code", "nom", "t"}``."""
+    code = (click or {}).get("code") if isinstance(click, dict) else None
+    return str(code) if isinstance(code, str) and len(code) == 5 and code.isalnum() else None
+
+
+__all__ = ["commune_map", "map_ids", "view_area", "geometry_spec", "drawn_codes", "paint", "points", "clicked_code",
+           "fmt"]

@@ -19,7 +19,7 @@ from atlas.catalog import indicator
 
 from .. import palette
 from ..maps.layer import VALUE, build_layer
-from ..maps.view import area_codes
+from ..maps.view import view_codes
 from .map_figure import map_figure, view_for_bounds
 
 OUTLINE_COLOR = palette.OUTLINE
@@ -91,7 +91,8 @@ def presentation_map_figure(atlas, territory_id: str, indicator_id: str, year: i
     """The explorer's map for (territory, indicator, year, extent) with title, legend and sources."""
     ind = indicator(indicator_id)
     t = atlas.territory(territory_id)
-    area = atlas.geometry.area(area_codes(atlas, t, extent))
+    area_id, codes = view_codes(atlas, t, extent)
+    area = atlas.geometry.area(codes, area_id)
     layer = build_layer(atlas, ind.id, area.codes, year, mode=mode, since=since, focus=t.codes)
     outline = atlas.geometry.outline(t.codes) if t.codes else None
     fig = map_figure(area, layer, outline=outline, height=height)

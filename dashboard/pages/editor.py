@@ -1,9 +1,12 @@
-"""Territory editor: start from a CPTS, an EPCI or nothing; click communes to add/remove them; import a
-list of codes; see the running count and population; name, save, export and re-import.
+"""Territory editor: start from any territory (a CPTS, an EPCI, a département, a saved one) or from
+nothing; click communes on the map — or find them by name, keyboard first — to add or remove them;
+add a CPTS's candidate communes in one click; import a list of codes; name, save (asked before
+replacing a saved territory; the built-in territories' names are reserved), rename, delete, export.
 
-Saved territories are YAML files in the user data directory (``etl.user_territories``: validated,
-atomic write under a file lock), so they survive restarts and appear in every territory selector.
-A file with unknown or duplicated codes is refused whole, each problem reported by code and line.
+Saved territories are YAML files in the user data directory (:mod:`atlas.userdata.territories`:
+validated, atomic write under a file lock), read back by the read model on the next request.
+The map is the canvas engine of the other pages: the communes of the chosen départements are sent
+once; a click or an import sends only the colours (class 2 not selected, 3 selected, 4 candidate).
 """
 from __future__ import annotations
 
@@ -11,43 +14,31 @@ from pathlib import PurePath
 
 import dash
 import dash_bootstrap_components as dbc
-import dash_leaflet as dl
 import yaml
-from dash import Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
 
 from atlas import fmt
 from atlas.errors import AtlasError, InputError
 from atlas.read import current
-from atlas.userdata.territories import ID_PATTERN, UserTerritory, save_user_territory, slugify
+from atlas.userdata.territories import (ID_PATTERN, TerritoryExists, UserTerritory, delete_user_territory,
+                                        rename_user_territory, save_user_territory, slugify)
+from dashboard import palette
+from dashboard.components import commune_map as cmap
+from dashboard.components.commune_search import commune_search, search_id
 from dashboard.components.dropdown import dropdown
-from dashboard.components.commune_map import clicked_code, leaflet_bounds
-from dashboard.components.territory_picker import base_options
+from dashboard.components.territory_picker import picker_id, territory_picker
 from dashboard.exports.territory_file import parse_uploaded_territory
 from dashboard.uploads import UploadRefused, decode_upload, limit_text, max_upload_bytes
 
 dash.register_page(__name__, path="/editeur", name="Éditeur", order=2, title="Éditeur de territoire")
 
-# The map is Leaflet like the explorer's (dashboard/maps/leaflet_map.py): the communes of the chosen
-# départements are sent once; a click or an import sends only the selection (``hideout``), coloured
-# in the browser by assets/editor_map.js.
-
-
-_EMPTY = {"type": "FeatureCollection", "features": []}
+P = "editor"
+MAP = cmap.map_ids(P)
 UPLOAD_SUFFIXES = (".csv", ".txt", ".yaml", ".yml")
-
-
-def _dep_options(atlas):
-    d = atlas.communes.departements
-    return [{"label": f"{r.code} - {r.nom}", "value": r.code} for r in d.itertuples(index=False)]
-
-
-def _epci_options(atlas):
-    return [{"label": f"{t.name} ({t.id.removeprefix('epci-')})", "value": t.id.removeprefix("epci-")}
-            for t in sorted(atlas.territories("epci"), key=lambda t: t.name)]
-
-
-def _territory_options(atlas):
-    return base_options(atlas)
+OTHER, SELECTED, CANDIDATE = 2, 3, 4           # class codes of the map (0/1: no data / secret, unused)
+COLORS = [palette.NO_DATA, palette.SECRET, "#e8ecf2", palette.TERRITORY, "#f0a500"]
+LABELS = ["hors du territoire", "dans le territoire", "commune candidate (non comptée)"]
 
 
 def _departements_of(atlas, codes) -> list[str]:
@@ -55,51 +46,92 @@ def _departements_of(atlas, codes) -> list[str]:
     return sorted({str(tbl.at[c, "departement"]) for c in codes if c in atlas.communes})
 
 
+def _dep_options(atlas):
+    return [{"label": f"{r.code} - {r.nom}", "value": r.code} for r in atlas.communes.departements.itertuples(index=False)]
+
+
+def _reserved(atlas) -> set[str]:
+    return {t.id for t in atlas.territories() if t.kind != "user"}
+
+
+def _saved_list(atlas, confirm: str | None = None, renaming: str | None = None):
+    ts = atlas.territories("user")
+    if not ts:
+        return html.P("Aucun territoire enregistré.", className="small text-muted", id="editor-saved-none")
+    rows = []
+    for t in ts:
+        if confirm == t.id:
+            actions = [html.Span("Supprimer ? ", className="small fw-semibold"),
+                       dbc.Button("Confirmer", id={"type": "editor-delete-yes", "id": t.id}, color="danger", size="sm",
+                                  n_clicks=0, className="me-1"),
+                       dbc.Button("Annuler", id={"type": "editor-delete-no", "id": t.id}, color="secondary",
+                                  outline=True, size="sm", n_clicks=0)]
+        elif renaming == t.id:
+            actions = [dbc.Input(id={"type": "editor-rename-name", "id": t.id}, value=t.name, size="sm", maxLength=120,
+                                 className="d-inline-block w-auto me-1"),
+                       dbc.Button("Renommer", id={"type": "editor-rename-yes", "id": t.id}, size="sm", n_clicks=0)]
+        else:
+            actions = [dbc.Button("Ouvrir", id={"type": "editor-open", "id": t.id}, size="sm", color="secondary",
+                                  outline=True, n_clicks=0, className="me-1"),
+                       dbc.Button("Renommer", id={"type": "editor-rename", "id": t.id}, size="sm", color="secondary",
+                                  outline=True, n_clicks=0, className="me-1"),
+                       dbc.Button("Supprimer", id={"type": "editor-delete", "id": t.id}, size="sm", color="secondary",
+                                  outline=True, n_clicks=0)]
+        rows.append(html.Li([html.Span(f"{t.name} ({fmt.plural(len(t.codes), 'commune')}) ", className="me-2"),
+                             *actions], className="mb-1", **{"data-id": t.id}))
+    return html.Ul(rows, className="list-unstyled small", id="editor-saved-list")
+
+
 def layout(territoire: str | None = None, departement: str | None = None, **_query):
     atlas = current()
-    codes, area, name = [], [], ""
+    codes, candidates, area, name, start = [], [], [], "", None
     if territoire:
         try:
             t = atlas.territory(territoire)
-            codes = list(t.codes)
+            codes, candidates, start = list(t.codes), list(t.candidates), t.id
             name = t.name if t.kind == "user" else f"{t.name} (corrigé)"
         except AtlasError:
-            codes = []
+            pass
     if departement:
         area = [d for d in departement.split(",") if d in atlas.communes.departements.index]
-    area = sorted(set(area) | set(_departements_of(atlas, codes)))
+    area = sorted(set(area) | set(_departements_of(atlas, codes + candidates)))
+    upload_zone = html.Div(dcc.Upload(id="editor-upload", children=html.Div([
+        "Glisser un fichier ici ou ", html.A("choisir un fichier"),
+        html.Span(f" (taille maximale : {limit_text()})", className="text-muted")]),
+        className="atlas-upload-zone", multiple=False, accept=".csv,.txt,.yaml,.yml,text/csv,text/plain"),
+        className="atlas-upload mb-2", **{"data-max-bytes": str(max_upload_bytes()), "data-max-label": limit_text()})
     return html.Div([
         html.H1("Éditeur de territoire", className="h3"),
-        html.P("Partez d'une CPTS, d'un EPCI ou d'un territoire vide ; cliquez sur les communes de la carte pour "
-               "les ajouter ou les retirer ; importez une liste de codes ; nommez et enregistrez.",
-               className="text-muted small"),
+        html.P("Partez d'une CPTS, d'un EPCI, d'un département ou d'un territoire vide ; cliquez sur les communes "
+               "de la carte (ou cherchez-les par leur nom) pour les ajouter ou les retirer ; importez une liste de "
+               "codes ; nommez et enregistrez.", className="text-muted small"),
         dbc.Row([
             dbc.Col([
-                dbc.Label("Partir d'un territoire (CPTS ou enregistré)", html_for="editor-start-territory"),
-                dbc.InputGroup([dbc.Select(id="editor-start-territory", options=_territory_options(atlas), size="sm"),
-                                dbc.Button("Charger", id="editor-load-territory", size="sm", n_clicks=0)],
-                               size="sm", className="mb-2"),
-                dbc.Label("… ou d'un EPCI", html_for="editor-start-epci"),
-                dbc.InputGroup([dropdown(id="editor-start-epci", options=_epci_options(atlas),
-                                             placeholder="Rechercher un EPCI…", style={"flex": "1 1 auto",
-                                                                                        "minWidth": "12rem"}),
-                                dbc.Button("Charger", id="editor-load-epci", size="sm", n_clicks=0)],
-                               size="sm", className="mb-2 flex-nowrap"),
-                html.Div(dbc.Button("Territoire vide", id="editor-empty", color="secondary", outline=True,
-                                    size="sm", n_clicks=0), className="mb-3"),
-                dbc.Label("Départements affichés sur la carte", html_for="editor-departements"),
+                html.Div(cmap.commune_map(P, height="70vh", label="Carte de l'éditeur : cliquez pour ajouter ou "
+                                                                  "retirer une commune"),
+                         className="border rounded"),
+                html.Div(id="editor-map-hint", className="text-muted small mt-1"),
+                html.Details([html.Summary("Communes sélectionnées"),
+                              html.Div(id="editor-list", className="small atlas-editor-list")]),
+            ], lg=8, className="order-1 order-lg-2"),
+            dbc.Col([
+                territory_picker(atlas, start, P, label="Partir d'un territoire"),
+                html.Div([dbc.Button("Charger", id="editor-load", size="sm", n_clicks=0, className="me-2"),
+                          dbc.Button("Territoire vide", id="editor-empty", color="secondary", outline=True, size="sm",
+                                     n_clicks=0)], className="mb-3"),
+                commune_search(P, label="Ajouter ou retirer une commune"),
+                html.Label("Départements affichés sur la carte", className="form-label fw-semibold mb-1"),
                 dropdown(id="editor-departements", options=_dep_options(atlas), value=area, multi=True,
-                             placeholder="Choisir un ou plusieurs départements", className="mb-3"),
+                         placeholder="Choisir un ou plusieurs départements", className="mb-3"),
                 html.Div(id="editor-count", className="fs-5 fw-bold mb-2", **{"aria-live": "polite"}),
+                html.Div([html.Div(id="editor-candidates"),
+                          dbc.Button("Ajouter toutes les candidates", id="editor-add-all", size="sm", color="secondary",
+                                     outline=True, n_clicks=0)],
+                         id="editor-candidate-box", className="alert alert-warning py-2 px-2", hidden=True),
                 html.Hr(),
-                dbc.Label("Importer une liste de codes (CSV : un code par ligne ou colonne « code ») "
-                          "ou un fichier de territoire (YAML)"),
-                html.Div(dcc.Upload(id="editor-upload", children=html.Div([
-                    "Glisser un fichier ici ou ", html.A("choisir un fichier"),
-                    html.Span(f" (taille maximale : {limit_text()})", className="text-muted")]),
-                    className="atlas-upload-zone", multiple=False, accept=".csv,.txt,.yaml,.yml,text/csv,text/plain"),
-                    className="atlas-upload mb-2",
-                    **{"data-max-bytes": str(max_upload_bytes()), "data-max-label": limit_text()}),
+                html.Label("Importer une liste de codes (CSV : un code par ligne ou colonne « code ») ou un fichier "
+                           "de territoire (YAML)", className="form-label small"),
+                upload_zone,
                 html.Div(className="alert alert-danger atlas-upload-error small", hidden=True, role="alert"),
                 html.Div(id="editor-upload-report"),
                 html.Hr(),
@@ -112,24 +144,17 @@ def layout(territoire: str | None = None, departement: str | None = None, **_que
                 dbc.Button("Exporter (CSV)", id="editor-export-csv", color="secondary", outline=True, size="sm",
                            n_clicks=0),
                 dcc.Download(id="editor-download"),
-                html.Div(id="editor-save-result", className="mt-2"),
-            ], md=4),
-            dbc.Col([
-                html.Div(id="editor-map-hint", className="text-muted small mb-1"),
-                dl.Map(id="editor-map", bounds=leaflet_bounds(None), zoomSnap=0.25, zoomDelta=0.5,
-                       attributionControl=False, trackViewport=False, className="atlas-leaflet-map",
-                       style={"height": "72vh", "width": "100%", "background": "#ffffff"},
-                       children=[dl.Pane(dl.GeoJSON(id="editor-communes", data=_EMPTY, hideout={"sel": {}},
-                                                    style={"variable": "atlasEditor.style"},
-                                                    hoverStyle={"variable": "atlasEditor.hoverStyle"},
-                                                    onEachFeature={"variable": "atlasEditor.bindTooltip"}),
-                                         name="atlas-editor", style={"zIndex": 400})]),
-                html.Details([html.Summary("Communes sélectionnées"),
-                              html.Div(id="editor-list", className="small atlas-editor-list")]),
-            ], md=8),
+                html.Div(id="editor-save-result", className="mt-2", **{"aria-live": "polite"}),
+                html.Div([html.Span(id="editor-confirm-text"),
+                          dbc.Button("Le remplacer", id="editor-overwrite", color="danger", size="sm", n_clicks=0,
+                                     className="ms-1")],
+                         id="editor-confirm-overwrite", className="alert alert-warning small", hidden=True),
+                html.H2("Vos territoires enregistrés", className="h6 mt-3"),
+                html.Div(_saved_list(atlas), id="editor-saved"),
+            ], lg=4, className="order-2 order-lg-1"),
         ]),
         dcc.Store(id="editor-codes", data=codes),
-        dcc.Store(id="editor-shown-area", data=None),
+        dcc.Store(id="editor-candidate-codes", data=candidates),
     ], id="editor-page")
 
 
@@ -139,142 +164,210 @@ def _problem_list(exc: InputError) -> html.Div:
                      color="danger", className="small", id="editor-upload-error")
 
 
-@callback(Output("editor-codes", "data"), Output("editor-upload-report", "children"),
-          Output("editor-departements", "value"), Output("editor-name", "value"),
-          Input("editor-load-territory", "n_clicks"), Input("editor-load-epci", "n_clicks"),
-          Input("editor-empty", "n_clicks"), Input("editor-communes", "n_clicks"), Input("editor-upload", "contents"),
-          State("editor-communes", "clickData"), State("editor-start-territory", "value"),
-          State("editor-start-epci", "value"), State("editor-upload", "filename"), State("editor-codes", "data"),
-          State("editor-departements", "value"),
+def _codes(atlas, values) -> list[str]:
+    return [c for c in (values or []) if isinstance(c, str) and c in atlas.communes]
+
+
+@callback(Output("editor-codes", "data"), Output("editor-candidate-codes", "data"),
+          Output("editor-upload-report", "children"), Output("editor-departements", "value"),
+          Output("editor-name", "value"),
+          Input("editor-load", "n_clicks"), Input("editor-empty", "n_clicks"), Input(MAP["click"], "data"),
+          Input(search_id(P), "value"), Input("editor-upload", "contents"),
+          Input({"type": "editor-add-candidate", "code": ALL}, "n_clicks"), Input("editor-add-all", "n_clicks"),
+          Input({"type": "editor-open", "id": ALL}, "n_clicks"),
+          State(picker_id(P), "value"), State("editor-upload", "filename"), State("editor-codes", "data"),
+          State("editor-candidate-codes", "data"), State("editor-departements", "value"),
           prevent_initial_call=True)
-def _edit(_t, _e, _empty, _clicks, contents, click, start_tid, start_epci, filename, codes, area):
-    # the map's n_clicks is the trigger: clicking the same commune twice (add, then remove) leaves
-    # clickData unchanged
+def _edit(_load, _empty, click, searched, contents, _cand, _all, _open, start_tid, filename, codes, candidates, area):
     atlas = current()
     trig = ctx.triggered_id
-    codes = [c for c in (codes or []) if isinstance(c, str)]
-    area = [d for d in (area or []) if isinstance(d, str)]
-    name = no_update
-    report = no_update
-
-    def deps(cs):
-        return sorted(set(area) | set(_departements_of(atlas, cs)))
-
-    if trig in ("editor-load-territory", "editor-load-epci"):
-        tid = start_tid if trig == "editor-load-territory" else (f"epci-{start_epci}" if start_epci else None)
+    codes, candidates = _codes(atlas, codes), _codes(atlas, candidates)
+    area = [d for d in (area or []) if isinstance(d, str) and d in atlas.communes.departements.index]
+    name, report = no_update, no_update
+    if trig in ("editor-load",) or (isinstance(trig, dict) and trig.get("type") == "editor-open"):
+        tid = trig["id"] if isinstance(trig, dict) else start_tid
+        if isinstance(trig, dict) and not any(_open or []):
+            raise PreventUpdate
         try:
             t = atlas.territory(str(tid or ""))
         except AtlasError:
-            return no_update, dbc.Alert("Territoire inconnu : choisissez-en un dans la liste.", color="warning",
-                                        className="small py-1"), no_update, no_update
-        codes = list(t.codes)
-        name = t.name if t.kind in ("user", "epci") else f"{t.name} (corrigé)"
-        area = _departements_of(atlas, codes) or area
-        report = dbc.Alert(f"Départ : {t.name} ({fmt.plural(len(codes), 'commune')}).", color="info",
+            return no_update, no_update, dbc.Alert("Territoire inconnu : choisissez-en un dans la liste.",
+                                                   color="warning", className="small py-1"), no_update, no_update
+        codes, candidates = list(t.codes), list(t.candidates)
+        name = t.name if t.kind in ("user", "epci", "departement", "region") else f"{t.name} (corrigé)"
+        area = _departements_of(atlas, codes + candidates) or area
+        extra = f" ; {fmt.plural(len(candidates), 'commune candidate', 'communes candidates')} en orange" \
+            if candidates else ""
+        report = dbc.Alert(f"Départ : {t.name} ({fmt.plural(len(codes), 'commune')}){extra}.", color="info",
                            className="small py-1")
     elif trig == "editor-empty":
-        codes = []
-        report = None
-    elif trig == "editor-communes" and click:
-        code = clicked_code(click)
-        if code in atlas.communes:
-            codes = [c for c in codes if c != code] if code in codes else sorted(codes + [code])
+        codes, candidates, report = [], [], None
+    elif trig in (MAP["click"], search_id(P)):
+        code = cmap.clicked_code(click) if trig == MAP["click"] else (searched if isinstance(searched, str) else None)
+        if code not in atlas.communes:
+            raise PreventUpdate
+        codes = [c for c in codes if c != code] if code in codes else sorted(codes + [code])
+        area = sorted(set(area) | set(_departements_of(atlas, [code])))
+    elif isinstance(trig, dict) and trig.get("type") == "editor-add-candidate":
+        if trig.get("code") in candidates and not trig.get("code") in codes:
+            codes = sorted(codes + [trig["code"]])
+    elif trig == "editor-add-all":
+        codes = sorted(set(codes) | set(candidates))
     elif trig == "editor-upload" and contents:
         try:
             data, filename = decode_upload(contents, filename, UPLOAD_SUFFIXES)
+            new, new_name = parse_uploaded_territory(filename, data, atlas.valid_codes)
         except UploadRefused as exc:
-            return no_update, dbc.Alert(str(exc), color="danger", className="small", id="editor-upload-error"), \
-                no_update, no_update
-        try:
-            new, new_name = parse_uploaded_territory(filename, data, set(atlas.communes.position))
+            return no_update, no_update, dbc.Alert(str(exc), color="danger", className="small",
+                                                   id="editor-upload-error"), no_update, no_update
         except InputError as exc:
-            return no_update, _problem_list(exc), no_update, no_update
+            return no_update, no_update, _problem_list(exc), no_update, no_update
         added = [c for c in new if c not in codes]
         codes = sorted(set(codes) | set(new))
-        area = deps(codes)
+        area = sorted(set(area) | set(_departements_of(atlas, codes)))
         if new_name:
             name = new_name
-        report = dbc.Alert(f"{PurePath(filename or '').name} : {len(new)} codes lus, {len(added)} commune(s) "
-                           f"ajoutée(s).", color="success", className="small py-1", id="editor-upload-ok")
+        report = dbc.Alert(f"{PurePath(filename or '').name} : {fmt.plural(len(new), 'code')} lu(s), "
+                           f"{fmt.plural(len(added), 'commune ajoutée', 'communes ajoutées')}.", color="success",
+                           className="small py-1", id="editor-upload-ok")
     else:
-        return no_update, no_update, no_update, no_update
-    return codes, report, area, name
+        raise PreventUpdate
+    return codes, candidates, report, area, name
 
 
-def _area_geojson(atlas, area) -> tuple[dict, tuple | None]:
-    """Communes of the départements ``area`` (code, name and population as properties), and their bounds."""
-    codes = [c for d in area for c in atlas.territory(f"dep-{d}").codes]
-    g = atlas.geometry.area(codes)
-    tbl = atlas.communes.table
-    data = {"type": "FeatureCollection", "features": [
-        {**f, "properties": {**f["properties"], "pop": fmt.integer(tbl.at[f["id"], "population"])}}
-        for f in g.geojson["features"]]}
-    return (data if g.codes else _EMPTY), g.bounds
-
-
-@callback(Output("editor-communes", "data"), Output("editor-communes", "hideout"), Output("editor-map", "viewport"),
-          Output("editor-map-hint", "children"), Output("editor-shown-area", "data"), Output("editor-count", "children"),
-          Output("editor-list", "children"),
-          Input("editor-departements", "value"), Input("editor-codes", "data"), State("editor-shown-area", "data"))
-def _render(area, codes, shown):
+@callback(Output(MAP["geometry"], "data"), Output(MAP["paint"], "data"), Output("editor-map-hint", "children"),
+          Output("editor-count", "children"), Output("editor-list", "children"), Output("editor-candidates", "children"),
+          Output("editor-candidate-box", "hidden"),
+          Input("editor-departements", "value"), Input("editor-codes", "data"), Input("editor-candidate-codes", "data"),
+          State(MAP["geometry"], "data"))
+def _render(area, codes, candidates, shown):
     atlas = current()
     area = sorted(d for d in (area or []) if isinstance(d, str) and d in atlas.communes.departements.index)
-    codes = [c for c in (codes or []) if isinstance(c, str) and c in atlas.communes]
+    codes, candidates = _codes(atlas, codes), [c for c in _codes(atlas, candidates) if c not in (codes or [])]
     pop = atlas.communes.population_of(codes)
     count = f"{fmt.plural(len(codes), 'commune')} · {fmt.plural(pop, 'habitant')}"
     listing = ", ".join(f"{atlas.communes.name(k)} ({k})" for k in codes) or "aucune"
-    selection = {"sel": {k: 1 for k in codes}}
-    if shown == area:
-        # same communes already in the browser: only the selection goes
-        return no_update, selection, no_update, no_update, no_update, count, listing
-    data, bounds = _area_geojson(atlas, area)
-    hint = ("Cliquez sur une commune pour l'ajouter au territoire ou l'en retirer." if area else
-            "Choisissez un département, une CPTS ou un EPCI pour afficher les communes.")
-    viewport = {"bounds": leaflet_bounds(bounds), "transition": "fitBounds", "options": {"animate": False}}
-    return data, selection, viewport, hint, area, count, listing
+    cand_box = [
+        html.Div(f"{fmt.plural(len(candidates), 'commune candidate', 'communes candidates')} (en orange sur la "
+                 "carte) : comptées seulement si vous les ajoutez.", className="small fw-semibold"),
+        html.Ul([html.Li([f"{atlas.communes.name(c)} ({c}) ",
+                          dbc.Button("Ajouter", id={"type": "editor-add-candidate", "code": c}, size="sm",
+                                     color="link", className="p-0", n_clicks=0)]) for c in candidates],
+                className="small mb-1")] if candidates else None
+    if not area:
+        return (None, None, "Choisissez un département, une CPTS ou un EPCI pour afficher les communes.", count,
+                listing, cand_box, not candidates)
+    drawn_all = [c for d in area for c in atlas.territory(f"dep-{d}").codes]
+    spec = cmap.geometry_spec(atlas, atlas.geometry.area_file(atlas.geometry.drawable(drawn_all)), drawn_all,
+                              outline=codes or None)
+    drawn = cmap.drawn_codes(atlas, spec)
+    sel, cand = set(codes), set(candidates)
+    classes = [SELECTED if c in sel else CANDIDATE if c in cand else OTHER for c in drawn]
+    pops = atlas.communes.population[atlas.communes.positions(drawn)]
+    from atlas.catalog import indicator
+    from dashboard.components import atlas_map as am
+    paint = am.paint_payload(drawn, drawn, pops, classes, COLORS, value_format=am.indicator_format(indicator("population")),
+                             labels=LABELS, title="Population", key=f"{len(codes)}-{hash(tuple(codes))}")
+    same = isinstance(shown, dict) and shown.get("key") == spec["key"] and shown.get("outline") == spec["outline"]
+    hint = "Cliquez sur une commune pour l'ajouter au territoire ou l'en retirer (clavier : champ de recherche)."
+    return (no_update if same else spec), paint, hint, count, listing, cand_box, not candidates
 
 
-@callback(Output("editor-save-result", "children"), Output("editor-start-territory", "options"),
-          Input("editor-save", "n_clicks"), State("editor-name", "value"), State("editor-codes", "data"),
-          prevent_initial_call=True)
-def _save(_n, name, codes):
+@callback(Output("editor-save-result", "children"), Output("editor-saved", "children"),
+          Output("editor-confirm-overwrite", "hidden"), Output("editor-confirm-text", "children"),
+          Input("editor-save", "n_clicks"), Input("editor-overwrite", "n_clicks"),
+          State("editor-name", "value"), State("editor-codes", "data"), prevent_initial_call=True)
+def _save(_n, _overwrite, name, codes):
+    result, saved, ask = _save_result(name, codes, overwrite=ctx.triggered_id == "editor-overwrite")
+    if ask:
+        return None, no_update, False, ask
+    return result, saved, True, None
+
+
+def _save_result(name, codes, *, overwrite: bool):
+    """(message, saved list, question to ask before replacing or None)."""
     atlas = current()
-    name = " ".join((name or "").split())
+    name = " ".join(str(name or "").split())[:120]
     if not name:
-        return dbc.Alert("Donnez un nom au territoire.", color="warning", className="small"), no_update
+        return dbc.Alert("Donnez un nom au territoire.", color="warning", className="small"), no_update, None
+    codes = _codes(atlas, codes)
     if not codes:
-        return dbc.Alert("Le territoire n'a aucune commune.", color="warning", className="small"), no_update
+        return dbc.Alert("Le territoire n'a aucune commune.", color="warning", className="small"), no_update, None
     tid = slugify(name)
-    reserved = {t.id for t in atlas.territories() if t.kind != "user"}
-    if tid in reserved:
-        tid = f"{tid}-perso"[:63]
+    reserved = _reserved(atlas)
+    if tid in reserved or slugify(name) in {slugify(t.name) for t in atlas.territories() if t.kind != "user"}:
+        return dbc.Alert(f"« {name} » est le nom d'un territoire de l'atlas ({tid}) : choisissez un autre nom, par "
+                         "exemple en ajoutant « (corrigé) ».", color="warning", className="small",
+                         id="editor-reserved"), no_update, None
     if not ID_PATTERN.match(tid):
-        return dbc.Alert(f"Nom inutilisable comme identifiant : {tid}", color="danger", className="small"), no_update
+        return dbc.Alert(f"Nom inutilisable comme identifiant : {tid}", color="danger", className="small"), no_update, None
     try:
-        save_user_territory(UserTerritory(tid, name, list(codes)), set(atlas.communes.position), reserved_ids=reserved)
+        save_user_territory(UserTerritory(tid, name, codes), atlas.valid_codes, reserved_ids=reserved,
+                            overwrite=overwrite)
+    except TerritoryExists:
+        return None, no_update, f"Un territoire enregistré s'appelle déjà « {name} » : le remplacer ?"
     except InputError as exc:
-        return _problem_list(exc), no_update
+        return _problem_list(exc), no_update, None
     except TimeoutError:
-        return dbc.Alert("Enregistrement occupé, réessayez.", color="warning", className="small"), no_update
-    return (dbc.Alert([f"Enregistré : « {name} » (identifiant {tid}, {len(codes)} communes). ",
+        return dbc.Alert("Enregistrement occupé, réessayez.", color="warning", className="small"), no_update, None
+    return (dbc.Alert([f"Enregistré : « {name} » (identifiant {tid}, {fmt.plural(len(codes), 'commune')}). ",
                        html.A("Voir le portrait", href=f"/portrait?territoire={tid}"), " · ",
                        html.A("Voir la carte", href=f"/?territoire={tid}")],
-                      color="success", className="small", id="editor-saved"),
-            _territory_options(atlas))
+                      color="success", className="small", id="editor-saved-ok"),
+            _saved_list(current()), None)
+
+
+@callback(Output("editor-saved", "children", allow_duplicate=True),
+          Output("editor-save-result", "children", allow_duplicate=True),
+          Input({"type": "editor-delete", "id": ALL}, "n_clicks"), Input({"type": "editor-delete-yes", "id": ALL}, "n_clicks"),
+          Input({"type": "editor-delete-no", "id": ALL}, "n_clicks"), Input({"type": "editor-rename", "id": ALL}, "n_clicks"),
+          Input({"type": "editor-rename-yes", "id": ALL}, "n_clicks"),
+          State({"type": "editor-rename-name", "id": ALL}, "value"), prevent_initial_call=True)
+def _manage(d, dy, dn, r, ry, new_names):
+    """Delete (asked, then confirmed) and rename the saved territories."""
+    trig = ctx.triggered_id
+    if not isinstance(trig, dict) or not any(x for group in (d, dy, dn, r, ry) for x in (group or [])):
+        raise PreventUpdate
+    atlas = current()
+    tid = str(trig.get("id") or "")
+    if tid not in {t.id for t in atlas.territories("user")}:
+        return _saved_list(atlas), dbc.Alert("Ce territoire n'existe plus.", color="warning", className="small")
+    kind = trig["type"]
+    if kind == "editor-delete":
+        return _saved_list(atlas, confirm=tid), no_update
+    if kind == "editor-delete-no":
+        return _saved_list(atlas), no_update
+    if kind == "editor-rename":
+        return _saved_list(atlas, renaming=tid), no_update
+    if kind == "editor-delete-yes":
+        delete_user_territory(tid)
+        return _saved_list(current()), dbc.Alert(f"Territoire « {tid} » supprimé.", color="info", className="small",
+                                                 id="editor-deleted")
+    new_name = next((v for v in (new_names or []) if isinstance(v, str) and v.strip()), "")
+    if slugify(new_name) in _reserved(atlas):
+        return _saved_list(atlas, renaming=tid), dbc.Alert("Nom réservé à un territoire de l'atlas.", color="warning",
+                                                           className="small")
+    try:
+        new = rename_user_territory(tid, new_name, atlas.valid_codes, reserved_ids=_reserved(atlas))
+    except InputError as exc:
+        return _saved_list(atlas, renaming=tid), dbc.Alert(str(exc), color="warning", className="small")
+    return _saved_list(current()), dbc.Alert(f"Renommé : « {new.name} » ({new.id}).", color="success",
+                                             className="small", id="editor-renamed")
 
 
 @callback(Output("editor-download", "data"), Input("editor-export-yaml", "n_clicks"),
           Input("editor-export-csv", "n_clicks"), State("editor-name", "value"), State("editor-codes", "data"),
           prevent_initial_call=True)
 def _export(_y, _c, name, codes):
+    atlas = current()
+    codes = _codes(atlas, codes)
     if not codes:
         return no_update
-    name = " ".join((name or "").split()) or "territoire"
+    name = " ".join(str(name or "").split())[:120] or "territoire"
     tid = slugify(name)
     if ctx.triggered_id == "editor-export-yaml":
         text = yaml.safe_dump({"id": tid, "name": name, "note": "", "communes": list(codes)}, allow_unicode=True,
                               sort_keys=False)
         return dcc.send_bytes(text.encode("utf-8"), f"{tid}.yaml", type="application/x-yaml")
-    atlas = current()
-    lines = ["code,nom"] + [f"{c},\"{atlas.communes.name(c)}\"" for c in codes]
-    return dcc.send_bytes(("\n".join(lines) + "\n").encode("utf-8"), f"{tid}.csv", type="text/csv")
+    lines = ["code;nom"] + [f"{c};\"{atlas.communes.name(c)}\"" for c in codes]
+    return dcc.send_bytes(("\n".join(lines) + "\n").encode("utf-8-sig"), f"{tid}.csv", type="text/csv")

@@ -32,13 +32,14 @@ from dashboard.components.not_found import unknown_territory
 from dashboard.components.territory_panel import territory_panel
 from dashboard.components.territory_picker import picker_id, territory_picker
 from dashboard.maps.layer import CHANGE, build_layer
-from dashboard.maps.view import area_codes, default_territory
+from dashboard.maps.view import default_territory
 from dashboard.state import EXTENTS, ViewState, parse_state
 
 dash.register_page(__name__, path="/", name="Carte", title="Carte des communes – Atlas de l'accès aux soins",
                    order=0)
 
 P = "explorer"
+MAP = cmap.map_ids(P)
 MAP_HEIGHT = 620
 
 
@@ -68,7 +69,7 @@ def _title(atlas, territory, layer, extent: str, n: int) -> list:
                      id=f"{P}-subtitle")]
 
 
-def _status(territory, area) -> list:
+def _status(territory, missing) -> list:
     msgs = []
     if not territory.codes:
         msgs.append(html.Div([
@@ -76,9 +77,9 @@ def _status(territory, area) -> list:
             "Affichez son département (étendue) ou ",
             dcc.Link("définissez le périmètre dans l'éditeur", href=f"/editeur?territoire={territory.id}"), "."],
             className="alert alert-warning py-2 mb-2", id=f"{P}-empty-perimeter", role="alert"))
-    if area.missing:
-        msgs.append(html.Div(f"{fmt.plural(len(area.missing), 'commune')} sans contour (non dessinées) : "
-                             + ", ".join(area.missing[:10]), className="small text-muted"))
+    if missing:
+        msgs.append(html.Div(f"{fmt.plural(len(missing), 'commune')} sans contour (non dessinées) : "
+                             + ", ".join(missing[:10]), className="small text-muted"))
     return msgs
 
 
@@ -112,7 +113,6 @@ def layout(**query):
         dcc.Store(id=f"{P}-url", data=state.url()),
         dcc.Store(id=f"{P}-popstate"),
         dcc.Store(id=f"{P}-url-applied"),
-        dcc.Store(id=f"{P}-area", data=None),
         dbc.Row([
             dbc.Col([
                 territory_picker(atlas, state.territory, P),
@@ -159,18 +159,16 @@ CONTROLS = ["indicator", "profession", "mode", "year", "view", "since", "extent"
     Output(f"{P}-view", "options"), Output(f"{P}-since", "options"), Output(f"{P}-since", "value"),
     Output(f"{P}-since-wrapper", "style"),
     Input(picker_id(P), "value"), *[Input(f"{P}-{c}", "value") for c in CONTROLS],
-    cmap.click_input(P), Input(search_id(P), "value"),
-    cmap.click_state(P), State(f"{P}-state", "data"),
+    Input(MAP["click"], "data"), Input(search_id(P), "value"), State(f"{P}-state", "data"),
     prevent_initial_call=True,
 )
-def _state(territory_id, choice, profession, mode, year, view, since, extent, locations, _clicks, searched,
-           click, previous):
+def _state(territory_id, choice, profession, mode, year, view, since, extent, locations, click, searched, previous):
     """Controls -> one normalised state (and the URL); dependent controls follow."""
     atlas = current()
     prev = ViewState.from_dict(previous or {})
     commune = prev.commune
     trig = ctx.triggered_id
-    if trig == cmap.ids(P)["communes"]:
+    if trig == MAP["click"]:
         commune = cmap.clicked_code(click) or commune
     elif trig == search_id(P) and isinstance(searched, str):
         commune = searched
@@ -197,37 +195,32 @@ def _state(territory_id, choice, profession, mode, year, view, since, extent, lo
 
 
 @callback(
-    *cmap.geometry_outputs(P), cmap.paint_output(P),
-    Output(f"{P}-area", "data"), Output(f"{P}-legend", "children"), Output(f"{P}-title", "children"),
-    Output(f"{P}-status", "children"), Output(f"{P}-points-legend", "children"),
-    Output(export_context_id(P), "data"),
-    Input(f"{P}-state", "data"), State(f"{P}-area", "data"),
+    Output(MAP["geometry"], "data"), Output(MAP["paint"], "data"), Output(MAP["selected"], "data"),
+    Output(MAP["points"], "data"), Output(f"{P}-legend", "children"), Output(f"{P}-title", "children"),
+    Output(f"{P}-status", "children"), Output(f"{P}-points-legend", "children"), Output(export_context_id(P), "data"),
+    Input(f"{P}-state", "data"), State(MAP["geometry"], "data"), State(MAP["points"], "data"),
 )
-def _draw(state_dict, shown_area):
-    """State -> the map: polygons only when the area (territory, extent) changes; colours always."""
+def _draw(state_dict, shown, shown_points):
+    """State -> the map: the area's geometry only when the area (territory, extent) changes; the
+    colours (one character and one integer per commune) always."""
     atlas = current()
     state = ViewState.from_dict(state_dict or {})
     try:
         territory = atlas.territory(state.territory)
     except AtlasError:
         raise PreventUpdate
-    codes = area_codes(atlas, territory, state.extent)
-    area = atlas.geometry.area(codes)
-    layer = build_layer(atlas, state.indicator_id, area.codes, state.year, mode=state.view, since=state.since,
+    area_id, codes = cmap.view_area(atlas, territory, state.extent)
+    spec = cmap.geometry_spec(atlas, area_id, codes, outline=list(territory.codes) or None)
+    drawn = cmap.drawn_codes(atlas, spec)
+    layer = build_layer(atlas, state.indicator_id, drawn, state.year, mode=state.view, since=state.since,
                         focus=territory.codes)
-    area_key = {"territory": territory.id, "extent": state.extent, "locations": state.locations,
-                "profession": state.profession if state.locations else None, "build": atlas.build_id}
-    if area_key != shown_area:
-        outline = atlas.geometry.outline(territory.codes) if territory.codes else None
-        points = None
-        if state.locations:
-            points = atlas.locations(area.codes, [state.profession or "mg", *STRUCTURES])
-        geometry = cmap.geometry_payload(area, outline, points)
-    else:
-        geometry = (no_update,) * len(cmap.geometry_outputs(P))
-    return (*geometry, cmap.paint_payload(layer, None, state.commune), area_key,
-            legend(layer.legend), _title(atlas, territory, layer, state.extent, len(area)),
-            _status(territory, area), _points_legend(state), _export_context(state))
+    same_area = isinstance(shown, dict) and shown.get("key") == spec["key"] and shown.get("outline") == spec["outline"]
+    points = cmap.points(atlas.locations(drawn, [state.profession or "mg", *STRUCTURES])) if state.locations else None
+    missing = [c for c in (codes or []) if c not in set(drawn)] if codes else []
+    return (no_update if same_area else spec, cmap.paint(atlas, spec, layer, key=state.search()),
+            state.commune, no_update if points == shown_points else points,
+            legend(layer.legend), _title(atlas, territory, layer, state.extent, len(drawn)),
+            _status(territory, missing), _points_legend(state), _export_context(state))
 
 
 @callback(Output(f"{P}-territory-panel", "children"), Input(f"{P}-state", "data"))

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from . import access, apl, bpe, communes, cpam, official_references, professionals, references, territories
+from . import (access, apl, bpe, communes, cpam, official_references, professionals, references, territories,
+               web_geometry)
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,8 @@ class Step:
 
 STEPS: list[Step] = [
     Step("communes", communes.run, ("communes_admin", "communes_geometry"), always=True),
+    # always listed, but it returns at once unless the geometry changed (web_geometry.GEOMETRY_INPUTS)
+    Step("web_geometry", web_geometry.run, ("communes_admin", "communes_geometry"), always=True),
     Step("territories", territories.run, ("cpts_perimeters", "cpts_published_figures")),
     Step("apl", apl.run, ("drees_apl_mg",)),
     Step("professionals", professionals.run, ("rpps_personne_activite", "insee_bpe")),

@@ -6,7 +6,6 @@ import pandas as pd
 import shapely
 
 from atlas import paths
-from .. import schema
 from atlas.errors import AtlasError
 from ..parsers.decoupage import read_decoupage_tarball
 from ..parsers.geometry import read_commune_geometry
@@ -83,15 +82,11 @@ def run(ctx) -> None:
 
 
 def write_geoparquet(gdf: gpd.GeoDataFrame, staging) -> None:
-    """Full-resolution and web-simplified GeoParquet, sorted by département so a département's
-    communes sit together (cheap filtered reads)."""
+    """Full-resolution GeoParquet, sorted by département so a département's communes sit together
+    (cheap filtered reads). The web geometry (TopoJSON and ``communes_web.parquet``) is derived from
+    it by the next step, ``etl/steps/web_geometry.py``."""
     cols = ["code", "nom", "departement", "region", "epci", "population", "geometry"]
     out = gdf[cols].sort_values(["departement", "code"]).reset_index(drop=True)
     out["population"] = out["population"].astype("float64")
     out.to_parquet(staging / paths.COMMUNES_FULL_FILE, index=False, write_covering_bbox=True,
                    row_group_size=2000)
-    web = out.copy()
-    web["geometry"] = shapely.simplify(web.geometry.to_numpy(), schema.WEB_SIMPLIFY_TOLERANCE_DEG,
-                                       preserve_topology=True)
-    web["geometry"] = shapely.set_precision(web.geometry.to_numpy(), 1e-5)  # ~1 m: fewer digits to send
-    web.to_parquet(staging / paths.COMMUNES_WEB_FILE, index=False, write_covering_bbox=True, row_group_size=2000)

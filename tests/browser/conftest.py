@@ -93,3 +93,48 @@ def page(browser, live_server, request):
     if not getattr(request.node, "allow_console_errors", False):
         assert not pg.external_requests, f"requests left localhost: {pg.external_requests[:5]}"
         assert not pg.console_errors, f"console errors: {pg.console_errors[:5]}"
+
+
+@pytest.fixture(scope="session")
+def map_server(built_data_dir):
+    """The national-map bench app (bench/national_map_app.py: France, région 84, a CPTS, with
+    dashboard/components/atlas_map.py) served on localhost from the session's build."""
+    import logging
+
+    from werkzeug.serving import make_server
+
+    from bench.national_map_app import build_app
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    app = build_app(built_data_dir)
+    port = _free_port()
+    server = make_server("127.0.0.1", port, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def map_page(browser, map_server, request):
+    """A page on ``map_server`` with the same guards as ``page``: no request may leave localhost,
+    no console error."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="fr-FR")
+    pg = context.new_page()
+    pg.set_default_timeout(60_000)
+    local = urlparse(map_server).netloc
+    pg.external_requests, pg.console_errors, pg.responses = [], [], []
+
+    def on_request(req):
+        u = urlparse(req.url)
+        if u.scheme not in ("data", "blob", "about") and u.netloc != local:
+            pg.external_requests.append(req.url)
+
+    pg.on("request", on_request)
+    pg.on("response", lambda r: pg.responses.append(r))
+    pg.on("console", lambda msg: pg.console_errors.append(msg.text) if msg.type == "error" else None)
+    pg.on("pageerror", lambda exc: pg.console_errors.append(str(exc)))
+    yield pg
+    context.close()
+    assert not pg.external_requests, f"requests left localhost: {pg.external_requests[:5]}"
+    assert not pg.console_errors, f"console errors: {pg.console_errors[:5]}"

@@ -1,0 +1,133 @@
+"""The map engine (dashboard/assets/atlas_map.js + dashboard/components/atlas_map.py) in headless
+Chromium, on the session's build, through the national-map bench app (bench/national_map_app.py).
+
+France and région views draw the right number of communes (``data-features``), a recolour
+repaints, a click reaches the Dash store, keyboard and wheel move the map, and the browser writes
+numbers exactly as ``atlas.fmt`` does. ``map_page`` fails a test on any request leaving localhost
+and on any console error.
+"""
+from __future__ import annotations
+
+import pytest
+
+from atlas import fmt
+
+pytestmark = pytest.mark.browser
+
+MAP = "[data-atlas-map=bench]"
+READY = f"""() => {{ const c = document.querySelector('{MAP}');
+  return !!c && c.getAttribute('data-state') === 'ready' && c.getAttribute('data-paint') !== null; }}"""
+
+
+def attr(page, name):
+    return page.get_attribute(MAP, name)
+
+
+def open_view(page, base, view):
+    page.goto(f"{base}/?view={view}")
+    page.wait_for_function(READY, polling=100)
+    assert attr(page, "data-paint-error") is None
+
+
+@pytest.fixture(scope="module")
+def index(built_data_dir):
+    from atlas import paths
+    from atlas.geo.topojson import read_index
+    return read_index(paths.current_build(built_data_dir).resolve())
+
+
+def test_france_draws_every_commune_with_geometry_and_recolours(map_page, map_server, index, artifacts_dir):
+    open_view(map_page, map_server, "france")
+    assert int(attr(map_page, "data-features")) == len(index.codes) == 34_871
+    geo = [r for r in map_page.responses if "/atlas-geo/" in r.url]
+    assert len(geo) == 1 and geo[0].headers.get("content-encoding") in ("br", "gzip")
+    assert "immutable" in geo[0].headers.get("cache-control", "")
+    labels = map_page.locator(".atlas-map-label").all_inner_texts()
+    assert labels == ["Guadeloupe", "Martinique", "Guyane", "La Réunion", "Mayotte"]
+    map_page.screenshot(path=str(artifacts_dir / "atlas_map_france.png"))
+    before = attr(map_page, "data-paint")
+    map_page.click("#recolour")
+    map_page.wait_for_function(f"() => document.querySelector('{MAP}').getAttribute('data-paint') !== {before!r}")
+    assert attr(map_page, "data-paint").endswith("|1") and attr(map_page, "data-paint-error") is None
+    stats = map_page.evaluate("() => window.atlasMap.stats('bench')")
+    assert stats["paints"] >= 1 and stats["features"] == 34_871
+    # the recolour sent no geometry and no code: classes and values only
+    update = [r for r in map_page.responses if "_dash-update-component" in r.url]
+    assert update and all(b"Topology" not in r.body() and b'"01001"' not in r.body() for r in update)
+
+
+def test_region_draws_its_communes(map_page, map_server, index):
+    open_view(map_page, map_server, "region")
+    assert int(attr(map_page, "data-features")) == len(index.area_codes("reg-84")) == 4_021
+
+
+def test_click_on_a_commune_reaches_the_store_and_comes_back_selected(map_page, map_server):
+    open_view(map_page, map_server, "cpts")
+    assert int(attr(map_page, "data-features")) == 31
+    point = map_page.evaluate("() => window.atlasMap.screenPoint('bench', '69243')")    # Tarare
+    assert point is not None
+    map_page.mouse.move(point["x"], point["y"])
+    tip = map_page.locator(".atlas-map-tooltip")
+    tip.wait_for(state="visible")
+    assert "Tarare (69243)" in tip.inner_text()
+    map_page.mouse.click(point["x"], point["y"])
+    # the click store feeds a server callback (bench app) that sends the selection back
+    map_page.wait_for_function(f"() => document.querySelector('{MAP}').getAttribute('data-selected') === '69243'")
+    assert attr(map_page, "data-clicked") == "69243"
+
+
+def test_keyboard_wheel_and_buttons_move_the_map(map_page, map_server):
+    open_view(map_page, map_server, "cpts")
+    box = map_page.locator(MAP)
+    box.focus()
+    assert map_page.evaluate(f"() => document.activeElement === document.querySelector('{MAP}')")
+    view = "() => JSON.stringify(window.atlasMap.engine('bench').view)"
+    v0 = map_page.evaluate(view)
+    map_page.keyboard.press("ArrowLeft")
+    map_page.keyboard.press("+")
+    map_page.wait_for_function(f"() => ({view})() !== {v0!r}")
+    assert attr(map_page, "data-view") == "moved"
+    map_page.keyboard.press("0")
+    assert attr(map_page, "data-view") == "fit"
+    b = box.bounding_box()
+    map_page.mouse.move(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2)
+    map_page.mouse.wheel(0, -300)
+    map_page.wait_for_function(f"() => document.querySelector('{MAP}').getAttribute('data-view') === 'moved'")
+    map_page.get_by_role("button", name="Recadrer la carte").click()
+    assert attr(map_page, "data-view") == "fit"
+
+
+def test_paint_for_another_set_of_communes_is_refused(map_page, map_server):
+    open_view(map_page, map_server, "cpts")
+    err = map_page.evaluate("""() => { const e = window.atlasMap.engine('bench');
+        e.setPaint(Object.assign({}, e.paint, {n: 5, key: 'wrong'}));
+        return document.querySelector('[data-atlas-map=bench]').getAttribute('data-paint-error'); }""")
+    assert err and "31" in err
+
+
+VALUES = [0, -0.0, 0.5, 1.5, 2.5, 0.125, 0.375, 2.675, 1.005, 0.045, -0.04, -0.06, 1234.5, -1234.56, 999.96,
+          12345.675, 1e6 + 0.05, 123456789.123, 99999.95, 1 / 3, 2 / 3, 4.58113, 1e-7, 7.25, -7.25, 1e15 + 0.3,
+          None, float("nan"), float("inf")]
+
+
+def test_browser_writes_numbers_exactly_as_atlas_fmt(map_page, map_server):
+    open_view(map_page, map_server, "cpts")
+    spec = fmt.js_spec()
+    cases = [(x, d) for x in VALUES for d in (0, 1, 2, 3)]
+    got = map_page.evaluate("([cases, spec]) => cases.map(([x, d]) => window.atlasMap.format.number(x, d, spec))",
+                            [[list(c) for c in cases], spec])     # Playwright carries NaN, ±Infinity and -0
+    want = [fmt.number(x, d) for x, d in cases]
+    assert got == want
+
+
+def test_browser_writes_values_with_units_as_atlas_fmt(map_page, map_server):
+    from atlas.catalog import CATALOG
+    from dashboard.components.atlas_map import indicator_format
+
+    open_view(map_page, map_server, "cpts")
+    for iid in ("apl_mg", "density_mg_liberal", "sans_mt_17", "population"):
+        ind = CATALOG[iid]
+        spec = indicator_format(ind)
+        for x in (0, 3.14159, 12.5, 1234.5678, 45.25):
+            got = map_page.evaluate("([x, f]) => window.atlasMap.format.value(x, f)", [x, spec])
+            assert got == fmt.value(x, ind, unit=True), (iid, x)
