@@ -365,7 +365,8 @@ def _evolution_slides(ctx, focus_id: str):
             ind = indicator(ev["id"])
             first = next((v for _y, v in ev["series"][0]["points"] if v is not None), None)
             last = next((v for _y, v in reversed(ev["series"][0]["points"]) if v is not None), None)
-            change = (f" : {fmt.change(first, last, ind)} {ind.short_unit}"
+            unit = "point" if ind.short_unit == "%" else ind.short_unit     # a change of a share: points
+            change = (f" : {fmt.with_unit(fmt.change(first, last, ind), unit)}"
                       if ev["series"][0]["level"] == "territoire" and first is not None and last is not None else "")
             figs.append(html.Figure([
                 html.Figcaption([html.Strong(ev["label"]), f" ({ev['years'][0]} → {ev['years'][-1]}){change}"]),

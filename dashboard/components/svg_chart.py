@@ -31,18 +31,19 @@ STYLES = {
 }
 
 
-def nice_step(span: float, target: int = 4) -> float:
-    raw = span / max(target, 1)
-    if raw <= 0:
-        return 1.0
+def nice_step(span: float, target: int = 4, decimals: int = 2) -> float:
+    """A round tick step (1, 2, 2.5 or 5 × 10^k) giving about ``target`` intervals, never finer than
+    the indicator's displayed precision (a tick labelled 11,8 must be 11,8, not 11,75)."""
+    raw = max(span / max(target, 1), 10 ** -decimals)
     mag = 10 ** math.floor(math.log10(raw))
     for m in (1, 2, 2.5, 5, 10):
-        if raw <= m * mag:
-            return m * mag
+        step = m * mag
+        if raw <= step and abs(step * 10 ** decimals - round(step * 10 ** decimals)) < 1e-9:
+            return step
     return 10 * mag
 
 
-def y_range(values: list[float], extra: list[float] = ()) -> tuple[float, float, float]:
+def y_range(values: list[float], extra: list[float] = (), decimals: int = 2) -> tuple[float, float, float]:
     """(low, high, step) of the y axis: round ticks around the values (and thresholds), from zero
     when the values are not far from it (a change is not exaggerated by a cut axis)."""
     vals = [v for v in [*values, *extra] if v is not None and math.isfinite(v)]
@@ -51,7 +52,7 @@ def y_range(values: list[float], extra: list[float] = ()) -> tuple[float, float,
         lo = 0.0
     if hi == lo:
         hi = lo + (abs(lo) or 1.0)
-    step = nice_step(hi - lo)
+    step = nice_step(hi - lo, decimals=decimals)
     return math.floor(lo / step) * step, math.ceil(hi / step) * step, step
 
 
@@ -81,7 +82,7 @@ def time_series_svg(series: list[dict], ind: Indicator, *, label: str, width: in
     pts = [(y, v) for s in series for y, v in s["points"] if v is not None]
     years = sorted({y for y, _ in pts})
     thresholds = [t.value for t in ind.thresholds]
-    lo, hi, step = y_range([v for _, v in pts], thresholds)
+    lo, hi, step = y_range([v for _, v in pts], thresholds, ind.decimals)
     label_w = max((len(s["label"]) + 8 for s in series), default=12) * font * 0.55
     left = max(len(fmt.value(hi, ind)), len(fmt.value(lo, ind))) * font * 0.62 + 14
     right = min(label_w + 16, width * 0.42)
