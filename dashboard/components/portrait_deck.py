@@ -28,7 +28,7 @@ from atlas import fmt
 from atlas.catalog import PREVENTION_IDS, PROFESSION_TITLES, indicator
 
 from ..exports.portrait_data import (comparison_levels, density_ids, population_line, professionals_rows,
-                                     reference_names, value_text)
+                                     reference_names, used_sources, value_text)
 from ..maps.layer import build_layer
 from ..published import figure_rows, perimeter_explanation
 from .comparison_bars import comparison_bars
@@ -163,8 +163,10 @@ def _territory_slide(ctx):
                      html.Details([html.Summary("D'où vient ce périmètre ?"), html.P(explanation)],
                                   className="atlas-note", open=False) if explanation else None],
                     className="atlas-col-text")
+    where = ", ".join(x for x in (f"département : {p['departement_name']}" if p["departement_name"] else "",
+                                  f"région : {p['region_name']}" if p["region_name"] else "") if x)
     return _slide(ctx, "territoire", t.name, left, _locator(ctx), head=f"Portrait du territoire · {kind}",
-                  layout="atlas-cols", message=population_line(p),
+                  layout="atlas-cols", message=population_line(p) + (f" ; {where}" if where else ""),
                   foot=_sources_of([p["entries"].get("population")]))
 
 
@@ -422,12 +424,7 @@ def _candidates_slide(ctx):
 
 def _sources_slide(ctx):
     atlas, p = ctx["atlas"], ctx["p"]
-    used = set()
-    for e in p["entries"].values():
-        sid = e.get("source_id")
-        used |= {sid} if isinstance(sid, str) else set(sid or [])
-        used |= {s for s in (e.get("reference_sources") or {}).values() if s}
-    src = [r for r in atlas.sources() if r["id"] in used]
+    src = used_sources(atlas, p)
     rows = [[f"{r['publisher']} – {r['title']}", str(r["vintage"] or fmt.UNAVAILABLE), r["licence"] or "",
              "oui" if r["synthetic"] else "non"] for r in src]
     return _slide(ctx, "sources", "Sources",

@@ -60,9 +60,11 @@ def projection(bounds, width: float, height: float, pad: float = 0.03) -> Projec
     return Projection(xmin, ymax, kx, scale, (width - pw * scale) / 2, (height - ph * scale) / 2)
 
 
-def _ring(proj: Projection, ring) -> str:
+def _ring(proj: Projection, ring, min_area: float = 0.0) -> str:
     pts = [proj.xy(float(x), float(y)) for x, y in ring]
     if len(pts) < 3:
+        return ""
+    if min_area and abs(sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(pts, pts[1:] + pts[:1]))) / 2 < min_area:
         return ""
     head = f"M{pts[0][0]:.1f} {pts[0][1]:.1f}"
     return head + "".join(f"L{x:.1f} {y:.1f}" for x, y in pts[1:]) + "Z"
@@ -74,19 +76,20 @@ def geometry_path(proj: Projection, geom: dict) -> str:
     return "".join(_ring(proj, ring) for poly in polys for ring in poly)
 
 
-def outline_path(proj: Projection, outline) -> str:
-    """SVG path data of ``atlas.geometry.outline`` (lon and lat lists, rings separated by None)."""
+def outline_path(proj: Projection, outline, min_area: float = 0.0) -> str:
+    """SVG path data of ``atlas.geometry.outline`` (lon and lat lists, rings separated by None); rings
+    smaller than ``min_area`` (square SVG units) left out: slivers between simplified polygons."""
     lons, lats = outline or ((), ())
     out, ring = [], []
     for lon, lat in zip(lons, lats):
         if lon is None or lat is None:
             if len(ring) >= 3:
-                out.append(_ring(proj, ring))
+                out.append(_ring(proj, ring, min_area))
             ring = []
         else:
             ring.append((lon, lat))
     if len(ring) >= 3:
-        out.append(_ring(proj, ring))
+        out.append(_ring(proj, ring, min_area))
     return "".join(out)
 
 
@@ -143,7 +146,8 @@ def framed_map_svg(area, fills: dict[str, str], frame_outline, *, dashed=(), lab
     dashed = set(dashed)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
              f'height="{height}" role="img" aria-label="{escape(label)}" class="atlas-map-svg">',
-             f'<path d="{outline_path(proj, frame_outline)}" fill="{CONTEXT_FILL}" stroke="#555555" '
+             f'<path d="{outline_path(proj, frame_outline, 2e-4 * width * height)}" fill="{CONTEXT_FILL}" '
+             'stroke="#555555" '
              'stroke-width="1.5"/>']
     for f in area.geojson["features"]:
         code = f["id"]

@@ -171,6 +171,26 @@ def portrait(atlas, territory_id: str) -> dict:
     }
 
 
+BASE_SOURCES = ("communes_admin", "communes_geometry")     # names, populations, polygons: every portrait
+CPTS_SOURCES = ("cpts_perimeters", "cpts_published_figures")
+
+
+def used_sources(atlas, p: dict) -> list[dict]:
+    """The datasets a portrait shows figures from (rows of ``atlas.sources()``), for its sources slide
+    and the PDF: the figures' and references' sources, professionals, polygons; CPTS evidence."""
+    t = p["territory"]
+    ids = set(BASE_SOURCES) | (set(CPTS_SOURCES) if t.kind == "cpts" else set())
+    if t.codes:
+        for e in [*p["entries"].values(), *p.get("context_entries", {}).values()]:
+            sid = e.get("source_id")
+            ids |= {sid} if isinstance(sid, str) else set(sid or [])
+            ids |= {x for x in (e.get("reference_sources") or {}).values() if x}
+        prof = p.get("professionals")
+        if prof is not None and not prof.empty:
+            ids |= {x for s in prof["source_id"].dropna() for x in str(s).split(", ") if x}
+    return [r for r in atlas.sources() if r["id"] in ids and r.get("status", "loaded") == "loaded"]
+
+
 _portraits = LRU(32)
 
 
@@ -215,4 +235,4 @@ def population_line(p: dict) -> str:
 __all__ = ["MODE_LABELS", "PREVENTION_IDS", "apl_section", "cached_portrait", "caption", "comparison_levels",
            "context_territory",
            "density_ids", "evolution", "portrait", "population_line", "professionals_rows", "reference_names",
-           "reference_text", "value_text"]
+           "reference_text", "used_sources", "value_text"]

@@ -93,7 +93,7 @@ def layout(**query):
             html.Div([dbc.Label("Indicateur de la carte", html_for=f"{P}-indicator", className="fw-semibold mb-1"),
                       dbc.Select(id=f"{P}-indicator", value=state.indicator_id, size="sm",
                                  options=_indicator_options(atlas, state.indicator_id))], className="portrait-ctl"),
-            html.Div([dbc.Label("Année de la carte", html_for=f"{P}-year", className="fw-semibold mb-1"),
+            html.Div([dbc.Label("Année", html_for=f"{P}-year", className="fw-semibold mb-1"),
                       dbc.Select(id=f"{P}-year", options=y_opts, value=y_value, size="sm", disabled=y_disabled)],
                      className="portrait-ctl portrait-ctl-year"),
             html.Div([
