@@ -123,18 +123,10 @@ def test_time_series_use_the_figure_of_each_year(atlas):
     assert cached_portrait(atlas, "atlantique-nord-loire")["evolution"] == []
 
 
-def test_deck_is_cached_per_view(atlas, built_data_dir):
-    import importlib
-
-    from dashboard.app import create_app
-    from dashboard.settings import Settings
-    from dashboard.state import parse_state
-    create_app(Settings(data_dir=built_data_dir, host="127.0.0.1", port=0, debug=False, max_upload_bytes=1 << 20))
-    page = importlib.import_module("dashboard.pages.portrait")
-    state = parse_state({"territoire": "ouest-rhodanien", "indicateur": "apl_mg", "annee": "2022"})
-    first = page.deck(atlas, state)
-    assert page.deck(atlas, state) is first
-    other = page.deck(atlas, state.with_(year=2023))
-    assert other is not first
+def test_deck_is_cached_per_view(atlas):
+    from dashboard.components.portrait_deck import cached_deck
+    first = cached_deck(atlas, "ouest-rhodanien", "apl_mg", 2022)
+    assert cached_deck(atlas, "ouest-rhodanien", "apl_mg", 2022) is first
+    assert cached_deck(atlas, "ouest-rhodanien", "apl_mg", 2023) is not first
     ids = [s.id for s in first]
-    assert ids[0] == "slide-territoire" and "slide-sources" == ids[-1] and "slide-carte" in ids
+    assert ids[0] == "slide-territoire" and ids[-1] == "slide-sources" and "slide-carte" in ids

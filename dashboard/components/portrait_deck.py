@@ -26,9 +26,10 @@ from dash import dcc, html
 
 from atlas import fmt
 from atlas.catalog import PREVENTION_IDS, PROFESSION_TITLES, indicator
+from atlas.read.values import LRU
 
-from ..exports.portrait_data import (comparison_levels, density_ids, population_line, professionals_rows,
-                                     reference_names, used_sources, value_text)
+from ..exports.portrait_data import (cached_portrait, comparison_levels, density_ids, population_line,
+                                     professionals_rows, reference_names, used_sources, value_text)
 from ..maps.layer import build_layer
 from ..published import figure_rows, perimeter_explanation
 from .comparison_bars import comparison_bars
@@ -450,4 +451,14 @@ def build_deck(atlas, p: dict, indicator_id: str, year: int | None) -> list:
     return [s for s in slides if s is not None]
 
 
-__all__ = ["build_deck", "evolution_chart"]
+_decks = LRU(64)
+
+
+def cached_deck(atlas, territory_id: str, indicator_id: str, year: int | None) -> list:
+    """:func:`build_deck` cached in the process per (territory, indicator, year, ``atlas.version``): the
+    version changes with the build and with the user's files, so a cached deck is never stale."""
+    key = (territory_id, indicator_id, year, atlas.version)
+    return _decks.get(key, lambda: build_deck(atlas, cached_portrait(atlas, territory_id), indicator_id, year))
+
+
+__all__ = ["build_deck", "cached_deck", "evolution_chart"]

@@ -27,13 +27,12 @@ from dash.exceptions import PreventUpdate
 from atlas.catalog import CATALOG, PREVENTION_IDS
 from atlas.errors import AtlasError
 from atlas.read import current
-from atlas.read.values import LRU
 from dashboard.components.export_buttons import export_buttons, export_context_id
 from dashboard.components.indicator_picker import year_options
 from dashboard.components.not_found import unknown_territory
-from dashboard.components.portrait_deck import build_deck
+from dashboard.components.portrait_deck import cached_deck
 from dashboard.components.territory_picker import picker_id, territory_picker
-from dashboard.exports.portrait_data import cached_portrait, density_ids
+from dashboard.exports.portrait_data import density_ids
 from dashboard.maps.view import default_territory
 from dashboard.state import ViewState, parse_state
 
@@ -41,7 +40,6 @@ dash.register_page(__name__, path="/portrait", name="Portrait", order=1, title="
 
 P = "portrait"
 MAP_CHOICES = [*density_ids("liberal"), "apl_mg", "apl_mg_65", *density_ids("all"), "sans_mt_17", *PREVENTION_IDS]
-_decks = LRU(64)
 
 
 def _settle(atlas, state: ViewState, territory) -> ViewState:
@@ -53,9 +51,7 @@ def _settle(atlas, state: ViewState, territory) -> ViewState:
 
 def deck(atlas, state: ViewState) -> list:
     """The slides of a view, cached per (territory, indicator, year, build and user-data version)."""
-    key = (state.territory, state.indicator_id, state.year, atlas.version)
-    return _decks.get(key, lambda: build_deck(atlas, cached_portrait(atlas, state.territory), state.indicator_id,
-                                              state.year))
+    return cached_deck(atlas, state.territory, state.indicator_id, state.year)
 
 
 def _url(state: ViewState) -> dict:
