@@ -424,15 +424,18 @@ def _candidates_slide(ctx):
 
 
 def _sources_slide(ctx):
+    """The datasets the portrait uses, one line each (a list in two columns fits a projector where a
+    table of long titles would not)."""
     atlas, p = ctx["atlas"], ctx["p"]
-    src = used_sources(atlas, p)
-    rows = [[f"{r['publisher']} – {r['title']}", str(r["vintage"] or fmt.UNAVAILABLE), r["licence"] or "",
-             "oui" if r["synthetic"] else "non"] for r in src]
-    return _slide(ctx, "sources", "Sources",
-                  _table(["Éditeur et jeu de données", "Millésime", "Licence", "Fictif"], rows,
-                         "atlas-table atlas-sources"),
+    items = [html.Li([html.Strong(r["publisher"]), f" – {r['title']}",
+                      html.Span(f" ({', '.join(x for x in (str(r['vintage'] or ''), r['licence'] or '') if x)})",
+                                className="atlas-muted"),
+                      html.Strong(" – données fictives", className="rg-synthetic") if r["synthetic"] else None],
+                     **{"data-source": r["id"]})
+             for r in used_sources(atlas, p)]
+    return _slide(ctx, "sources", "Sources", html.Ul(items, className="atlas-source-list", id="portrait-sources"),
                   html.P(["Définitions, formules et règles : ", dcc.Link("Méthodes et sources", href="/methodes")],
-                         className="atlas-caption d-print-none"),
+                         className="atlas-caption atlas-screen-only"),
                   message="D'où viennent les chiffres",
                   foot="Chiffres d'un territoire : rapports de sommes (jamais des moyennes de taux communaux)")
 

@@ -126,7 +126,7 @@ def map_svg(area, fills: dict[str, str], *, outline=None, dashed=(), tips: dict[
     parts.append("</g>")
     parts += later
     if outline:
-        d = outline_path(proj, outline)
+        d = outline_path(proj, outline, 2e-4 * width * height)     # no slivers between simplified polygons
         if d:
             parts.append(f'<path d="{d}" fill="none" stroke="{palette.OUTLINE}" stroke-width="2.6" '
                          'class="atlas-map-outline"/>')
