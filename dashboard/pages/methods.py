@@ -54,7 +54,7 @@ def layout(**_query):
                     f" ; {published_text(t)}" if published_text(t) else ""], className="small mb-1"),
             html.P(perimeter_explanation(t) or fmt.UNAVAILABLE, className="small"),
             html.Details([html.Summary(f"Communes et justification ({len(members)})"),
-                          _table(["Code", "Commune", "Rôle", "Note"],
+                          _table(["Code", "Commune", "Rôle", "Note de la source (en anglais)"],
                                  [[c, names.get(c, "?"), role, t.notes.get(c, "")] for c, role in sorted(members)],
                                  f"perimeter-{t.id}")]) if members else None,
             html.Ul([html.Li(f"{label} : {value} ({date})") for label, value, date in figure_rows(t.id, pub)]
