@@ -309,7 +309,8 @@ def _apl_slide(ctx):
     svg = indicator_map_svg(atlas, area, layer, outline=_outline(ctx), label=label, width=600, height=480)
     th = fmt.threshold_value(ind.thresholds[0])
     facts = html.Ul([
-        html.Li([html.Strong(value_text(e)), f" {ind.short_unit} en {e['year']} ({e['reference']['france'] and 'France : ' + fmt.reference(e, 'france', ind) or ''})"]),
+        html.Li([html.Strong(value_text(e)), f" {ind.short_unit} en {e['year']}",
+                 f" (France : {fmt.reference(e, 'france', ind)})" if e["reference"]["france"] is not None else ""]),
         html.Li([html.Strong(fmt.plural(apl["under_count"], "commune")), f" sous {th} : ",
                  html.Strong(fmt.plural(apl["under_population"], "habitant")),
                  f" ({fmt.percent(apl['under_share'])})" if apl["under_share"] is not None else ""]),

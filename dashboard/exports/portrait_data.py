@@ -8,35 +8,17 @@ from __future__ import annotations
 import pandas as pd
 
 from atlas import fmt
-from atlas.catalog import BPE_PROFESSIONS, CATALOG, PREVENTION_IDS, PROFESSIONS, density_id, indicator
+from atlas.catalog import BPE_PROFESSIONS, CATALOG, PROFESSIONS, density_id, indicator
 from atlas.errors import AtlasError
 from atlas.read.values import LRU
 
-from ..components.perimeter_note import CONFIDENCE_LABELS  # noqa: F401 - re-exported for the exports
 from ..components.territory_panel import level_names
 
-MODE_LABELS = {"all": "Tous modes", "liberal": "Libéraux", "salarie": "Salariés", "benevole": "Bénévoles",
-               "autre": "Mode non renseigné"}
 APL_ID = "apl_mg"
 
 
 def value_text(e: dict | None, with_unit: bool = False) -> str:
     return fmt.UNAVAILABLE if e is None else fmt.entry(e, indicator(e["id"]), unit=with_unit)
-
-
-def reference_text(e: dict | None, level: str) -> str:
-    return fmt.UNAVAILABLE if e is None else fmt.reference(e, level, indicator(e["id"]))
-
-
-def caption(entry: dict | None) -> str:
-    """'Unité : … · Année : … · Source : …' (+ synthetic flag) for a figure."""
-    if entry is None:
-        return "Indicateur indisponible dans cette base."
-    parts = [f"Unité : {entry.get('unit') or fmt.UNAVAILABLE}", f"Année : {entry.get('year') or fmt.UNAVAILABLE}",
-             f"Source : {entry.get('source') or fmt.UNAVAILABLE}"]
-    if entry.get("synthetic"):
-        parts.append(fmt.SYNTHETIC)
-    return " · ".join(parts)
 
 
 def density_ids(mode: str = "all") -> list[str]:
@@ -232,7 +214,5 @@ def population_line(p: dict) -> str:
             + (f" (population municipale {year})" if year else ""))
 
 
-__all__ = ["MODE_LABELS", "PREVENTION_IDS", "apl_section", "cached_portrait", "caption", "comparison_levels",
-           "context_territory",
-           "density_ids", "evolution", "portrait", "population_line", "professionals_rows", "reference_names",
-           "reference_text", "used_sources", "value_text"]
+__all__ = ["apl_section", "cached_portrait", "comparison_levels", "context_territory", "density_ids", "evolution",
+           "portrait", "population_line", "professionals_rows", "reference_names", "used_sources", "value_text"]
