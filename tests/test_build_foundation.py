@@ -16,6 +16,7 @@ from etl.build import BuildOptions, run_build
 from atlas.errors import InputError, SourceUnavailable
 from atlas.catalog import CATALOG
 from etl.sources import load_sources, resolve
+from atlas import paths
 from atlas.read import Atlas
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,9 +48,9 @@ def test_tables_and_geoparquet(tiny_build):
     assert list(s.communes.table.code) == ["01001", "01002", "01004", "01006", "02001"]
     assert not s.communes.table.loc["01006", "has_geometry"]
     assert "01006" in s.provenance.sources.loc["communes_geometry", "message"]  # reported, not dropped silently
-    meta = json.loads(pq.read_metadata(s.geometry.web_path).metadata[b"geo"])
+    meta = json.loads(pq.read_metadata(s.build_dir / paths.COMMUNES_WEB_FILE).metadata[b"geo"])
     assert meta["primary_column"] == "geometry" and meta["version"].startswith("1.")
-    gdf = gpd.read_parquet(s.geometry.web_path)
+    gdf = gpd.read_parquet(s.build_dir / paths.COMMUNES_WEB_FILE)
     assert gdf.crs.to_epsg() == 4326 and len(gdf) == 4
     assert gdf.set_index("code").loc["01001"].geometry.area == pytest.approx(0.02, rel=1e-3)
 

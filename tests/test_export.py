@@ -96,20 +96,76 @@ def test_png_export_size_and_not_blank(built_data_dir, tmp_path):
         assert int(((px.max(axis=2) - px.min(axis=2)) > 40).sum()) > 200
 
 
-def test_pdf_export_pages_and_text(built_data_dir, tmp_path, atlas):
+def _pdf_pages(path):
+    """Text of each page and the lowest text above the footer (in mm from the top of the page)."""
     from pypdf import PdfReader
+    reader = PdfReader(str(path))
+    pages = []
+    for page in reader.pages:
+        height_pt = float(page.mediabox.height)
+        lowest = [0.0]
+
+        def visit(text, cm, tm, font, size, lowest=lowest, height_pt=height_pt):
+            y_mm = (height_pt - tm[5] * cm[3] - cm[5]) * 25.4 / 72 if text.strip() else 0.0
+            if y_mm < 297 - 20:                                  # the footer is on every page: not content
+                lowest[0] = max(lowest[0], y_mm)
+
+        text = page.extract_text(visitor_text=visit) or ""
+        pages.append({"text": text, "lowest_mm": lowest[0]})
+    return reader, pages
+
+
+def test_pdf_export_pages_and_text(built_data_dir, tmp_path, atlas):
+    import time
     out = tmp_path / "portrait.pdf"
+    t0 = time.perf_counter()
     assert export_main(["--territory", "aunis-sud", "--format", "pdf", "--out", str(out),
                         "--data-dir", str(built_data_dir)]) == 0
-    reader = PdfReader(str(out))
-    assert len(reader.pages) >= 4
-    texts = [p.extract_text() or "" for p in reader.pages]
+    assert time.perf_counter() - t0 < 8, "no Chromium: the PDF takes seconds at most, not 15-19 s"
+    reader, pages = _pdf_pages(out)
+    assert 3 <= len(pages) <= 6
+    texts = [p["text"] for p in pages]
     full = "\n".join(texts)
     assert "CPTS Aunis Sud" in full
     assert "Sources et méthodes" in full and "Densité" in full and "Accessibilité" in full
-    assert any(p.images for p in reader.pages), "the maps/charts are embedded as images"
+    assert "Évolution entre les années disponibles" in full
+    # the perimeter warning on the first page: shown against published, with the published population's year
+    first = " ".join(texts[0].split())
+    assert "Périmètre approximatif" in first and "74 413" in first.replace("\u202f", " ") and "INSEE 2019" in first
+    # French only: no raw keys, no None, no English units or notes
+    for raw in ("None", "population_coverage", "member_professionals", "EUR per year", "inhabitants", "CANDIDATE",
+                "press release", "HYPOTHESIS"):
+        assert raw not in full, raw
+    # no page mostly blank (the last one may be short)
+    for k, page in enumerate(pages[:-1]):
+        assert page["lowest_mm"] > 297 / 2, f"page {k + 1} is mostly blank (content down to {page['lowest_mm']:.0f} mm)"
+    # maps and charts are vector drawings (the page's SVG), not images rendered by a browser
+    content = reader.pages[0].get_contents().get_data()
+    assert content.count(b" re") + content.count(b" l\n") > 50
     if atlas.any_synthetic:
         assert all("DONNÉES FICTIVES" in t for t in texts), "synthetic flag on every page"
+
+
+def test_pdf_of_a_territory_without_perimeter_is_short(built_data_dir, tmp_path):
+    out = tmp_path / "anl.pdf"
+    assert export_main(["--territory", "atlantique-nord-loire", "--format", "pdf", "--out", str(out),
+                        "--data-dir", str(built_data_dir)]) == 0
+    _reader, pages = _pdf_pages(out)
+    assert len(pages) <= 2
+    full = " ".join(" ".join(p["text"] for p in pages).split())
+    assert "Périmètre inconnu" in full and "Que faire" in full and "163 membres" in full.replace("\u00a0", " ")
+    assert "0 commune" not in full and "None" not in full
+
+
+def test_pdf_of_a_one_commune_territory(built_data_dir, tmp_path, atlas):
+    out = tmp_path / "venissieux.pdf"
+    assert export_main(["--territory", "venissieux", "--format", "pdf", "--out", str(out),
+                        "--data-dir", str(built_data_dir), "--indicator", "apl_mg"]) == 0
+    _reader, pages = _pdf_pages(out)
+    full = "\n".join(p["text"] for p in pages)
+    epci = atlas.territory(f"epci-{atlas.communes.get('69259')['epci']}")
+    assert epci.name in full, "the commune is compared with its EPCI"
+    assert "Densités de libéraux par profession" not in full, "no small maps of one polygon"
 
 
 def test_png_map_is_the_explorer_map(atlas):

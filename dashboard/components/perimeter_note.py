@@ -10,6 +10,8 @@ from dash import dcc, html
 
 from atlas import fmt
 
+from ..published import perimeter_explanation, source_citation
+
 CONFIDENCE_LABELS = {"high": "périmètre exact", "exact": "périmètre exact", "medium": "périmètre probable",
                      "low": "périmètre approximatif (faible confiance)",
                      "superset": "périmètre approché par excès (sur-ensemble)", "very_low": "périmètre incertain",
@@ -17,30 +19,41 @@ CONFIDENCE_LABELS = {"high": "périmètre exact", "exact": "périmètre exact", 
 EDITOR_PATH = "/editeur"
 
 
-def published_text(t) -> str:
+def published_counts(t) -> str:
+    """``40 communes et 74 413 habitants (INSEE 2019)``: the published size, with the population's
+    vintage (or, when the source gives none, the date of publication)."""
     parts = []
     if t.published_communes is not None:
         parts.append(fmt.plural(t.published_communes, "commune"))
     if t.published_population is not None:
-        scope = f" ({t.published_scope})" if t.published_scope else ""
-        parts.append(fmt.plural(t.published_population, "habitant") + scope)
-    if not parts:
+        vintage = t.published_scope or (f"publié le {fmt.date(t.published_as_of)}" if t.published_as_of else "")
+        parts.append(fmt.plural(t.published_population, "habitant") + (f" ({vintage})" if vintage else ""))
+    return " et ".join(parts)
+
+
+def published_text(t) -> str:
+    """``chiffres publiés : 40 communes et 74 413 habitants (INSEE 2019) ; source : …``, in French."""
+    counts = published_counts(t)
+    if not counts:
         return ""
-    src = ", ".join(x for x in (t.published_source, fmt.date(t.published_as_of) if t.published_as_of else None) if x)
-    return "chiffres publiés : " + ", ".join(parts) + (f" ({src})" if src else "")
+    citation = source_citation(t.id, t.published_source)
+    return "chiffres publiés : " + counts + (f" ; source : {citation}" if citation else "")
 
 
-def perimeter_summary(atlas, t) -> str:
-    """One sentence: what is shown against what is published (empty for exact perimeters)."""
+def perimeter_summary(atlas, t, *, cite: bool = True) -> str:
+    """One sentence: what is shown against what is published (empty for exact perimeters).
+    ``cite=False`` leaves out the source document (the slides' warning band)."""
     n = len(t.codes)
     if n == 0:
         return "Périmètre inconnu : aucune liste de communes n'est publiée pour ce territoire."
     if t.exact or t.kind in ("departement", "region", "epci", "user"):
         return ""
     pop = atlas.communes.population_of(t.codes)
+    year = atlas.entry("population", t)["year"]
     text = (f"{CONFIDENCE_LABELS.get(t.confidence, t.confidence).capitalize()} : "
-            f"{fmt.plural(n, 'commune')} et {fmt.plural(pop, 'habitant')} retenus")
-    pub = published_text(t)
+            f"{fmt.plural(n, 'commune')} et {fmt.plural(pop, 'habitant')}"
+            + (f" (population municipale {year})" if year else "") + " retenus")
+    pub = published_text(t) if cite else (f"publiés : {published_counts(t)}" if published_counts(t) else "")
     if pub:
         text += f" ; {pub}"
     if t.candidates:
@@ -69,6 +82,6 @@ def perimeter_note(atlas, t) -> html.Div:
                         className="small text-muted mb-2 perimeter-note perimeter-exact")
     return html.Div([
         html.Strong("Attention, périmètre approximatif. "), summary,
-        html.Details([html.Summary("D'où vient ce périmètre ?"), html.Div(t.perimeter_note)],
-                     className="mt-1") if t.perimeter_note else None,
+        html.Details([html.Summary("D'où vient ce périmètre ?"), html.Div(perimeter_explanation(t))],
+                     className="mt-1") if perimeter_explanation(t) else None,
     ], className="alert alert-warning py-2 px-2 small mb-2 perimeter-note perimeter-approximate", role="status")

@@ -2,8 +2,8 @@
 colours and outline as the map explorer (``dashboard.maps.layer.build_layer``), plus a title, the
 legend drawn inside the figure (a PNG has no HTML around it) and the source line.
 
-One builder for the PNG export, the PDF portrait's map and the portrait page, so that what a board
-projects is what the planner saw in the explorer.
+The builder of the PNG export, so that the exported picture is what the planner saw in the explorer
+(the portrait page and its PDF draw the same layer as server-made SVG: ``components/svg_map.py``).
 
 Reuse::
 

@@ -1,34 +1,51 @@
 """PDF portrait of a territory, produced offline with fpdf2 (DejaVu Sans embedded, accents included).
 
-Pages: key figures; map of one indicator; densities by profession (small multiple of maps);
-comparisons with département, région and France; evolution, sources and methods. The synthetic
-flag is printed on every page while any demo source is loaded. Charts are the page's Plotly
-figures rendered with kaleido (see :mod:`.render`); if Chromium is missing the PDF is still made,
-with the tables and a note instead of the images.
+The maps and charts are the page's server-made SVG (:mod:`dashboard.components.svg_map`,
+:mod:`dashboard.components.svg_chart`), drawn by fpdf2 as vector paths: no Chromium, no kaleido.
+Measured with ``bench/bench_portrait.py``: the PDF of Aunis Sud went from 15–19 s (kaleido rendering
+four Plotly figures in Chromium) to well under a second, and it is sharp at any zoom.
+
+Content flows from page to page (a block moves to the next page only when it does not fit), so no
+page is left mostly blank:
+  1. title, size against the published figures, and the perimeter warning in readable type;
+  2. the map of the chosen indicator and year, its legend, the territory against its references;
+  3. key figures against département, région, France (and the EPCI of a one-commune territory);
+     the figures published about the CPTS, in French; professionals; APL;
+  4. one small map per profession (territories of several communes);
+  5. the time series; the candidate communes; sources and rules.
+A territory without known communes gets a short PDF: the warning, what to do, the published figures
+and the sources. The synthetic flag is printed on every page while any demo source is loaded.
 """
 from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from atlas import fmt
-from atlas.catalog import CATALOG, PREVENTION_IDS, SECRET_THRESHOLD, indicator
+from atlas.catalog import PREVENTION_IDS, PROFESSION_TITLES, SECRET_THRESHOLD, indicator
 
 from ..components.perimeter_note import CONFIDENCE_LABELS, perimeter_summary
-from .figures import comparison_figure, professionals_figure, small_multiple_figure
-from .map_export import presentation_map_figure
-from .portrait_data import (density_ids, population_line, portrait, professionals_rows, reference_names,
-                            reference_text, value_text)
-from .render import render_png
+from ..components.portrait_deck import evolution_chart
+from ..components.svg_map import CANDIDATE_FILL, MEMBER_FILL, indicator_map_svg, map_svg
+from ..maps.layer import build_layer
+from ..published import figure_rows, perimeter_explanation
+from .portrait_data import (cached_portrait, comparison_levels, density_ids, population_line, professionals_rows,
+                            reference_names, used_sources, value_text)
 
 SYNTHETIC_TEXT = fmt.SYNTHETIC
-
+TITLE_RE = re.compile(r"<title>.*?</title>", re.S)
 FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"),
              Path("/usr/local/share/fonts")]
+WARNING_FILL = (255, 224, 138)
+WARNING_EDGE = (179, 88, 6)
+BLUE = (11, 61, 145)
+LEVEL_HEAD = {"territoire": "Territoire", "epci": "EPCI", "departement": "Départ.", "region": "Région",
+              "france": "France"}
 
 
 def _font_paths() -> tuple[Path, Path] | None:
@@ -46,6 +63,11 @@ def _font_paths() -> tuple[Path, Path] | None:
     return None
 
 
+def _rgb(hex_color: str) -> tuple[int, int, int]:
+    h = hex_color.lstrip("#")
+    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+
+
 class PortraitPDF(FPDF):
     def __init__(self, title: str, synthetic: bool, footer_note: str):
         super().__init__(orientation="P", unit="mm", format="A4")
@@ -55,11 +77,12 @@ class PortraitPDF(FPDF):
         fonts = _font_paths()
         if fonts is None:
             raise RuntimeError("police DejaVu Sans introuvable (paquet Debian fonts-dejavu-core)")
+        # "DejaVu" is also the first family of the SVG text (svg_map.FONT_FAMILY): fpdf2 draws it with this font
         self.add_font("DejaVu", "", str(fonts[0]))
         self.add_font("DejaVu", "B", str(fonts[1]))
         self.set_font("DejaVu", size=10)
         self.set_auto_page_break(True, margin=18)
-        self.set_margins(14, 22, 14)
+        self.set_margins(14, 20, 14)
         self.set_title(title)
         self.set_author("Atlas de l'accès aux soins des CPTS")
         self.set_creator("dashboard.export (fpdf2)")
@@ -72,204 +95,349 @@ class PortraitPDF(FPDF):
             self.set_font("DejaVu", "B", 9)
             self.cell(0, 6, f"{SYNTHETIC_TEXT} - une partie des chiffres est générée pour la démonstration",
                       align="C", fill=True, new_x="LMARGIN", new_y="NEXT")
-            self.set_text_color(0, 0, 0)
         else:
             self.set_font("DejaVu", "", 8)
-            self.set_text_color(90, 90, 90)
+            self.set_text_color(70, 70, 70)
             self.cell(0, 6, self.doc_title, align="R", new_x="LMARGIN", new_y="NEXT")
-            self.set_text_color(0, 0, 0)
-        self.set_y(max(self.get_y() + 3, 22))
+        self.set_text_color(0, 0, 0)
+        self.set_y(max(self.get_y() + 3, 20))
         self.set_font("DejaVu", "", 10)
 
     def footer(self):
         self.set_y(-16)
         self.set_font("DejaVu", "", 7.5)
-        self.set_text_color(90, 90, 90)
+        self.set_text_color(70, 70, 70)
         flag = f" · {SYNTHETIC_TEXT}" if self.synthetic else ""
-        # wraps onto a second line rather than running off the page
         self.multi_cell(0, 3.6, f"{self.footer_note}{flag} · page {self.page_no()}/{{nb}}", align="C")
         self.set_text_color(0, 0, 0)
 
-    # helpers
+    # -- blocks -------------------------------------------------------------------------------------
+    def room(self) -> float:
+        return self.page_break_trigger - self.get_y()
+
+    def ensure(self, height: float) -> None:
+        """Start a new page unless ``height`` mm fit on this one."""
+        if self.room() < height:
+            self.add_page()
+
     def h1(self, text):
-        self.set_font("DejaVu", "B", 18)
-        self.set_text_color(11, 61, 145)
-        self.multi_cell(0, 9, text, align="L", new_x="LMARGIN", new_y="NEXT")
+        self.set_font("DejaVu", "B", 17)
+        self.set_text_color(*BLUE)
+        self.multi_cell(0, 8, text, align="L", new_x="LMARGIN", new_y="NEXT")
         self.set_text_color(0, 0, 0)
         self.set_font("DejaVu", "", 10)
         self.ln(1)
 
-    def h2(self, text):
+    def h2(self, text, need: float = 30):
+        self.ensure(need)
         self.ln(2)
-        self.set_font("DejaVu", "B", 13)
-        self.set_text_color(11, 61, 145)
-        self.multi_cell(0, 7, text, align="L", new_x="LMARGIN", new_y="NEXT")
+        self.set_font("DejaVu", "B", 12.5)
+        self.set_text_color(*BLUE)
+        self.multi_cell(0, 6.5, text, align="L", new_x="LMARGIN", new_y="NEXT")
         self.set_text_color(0, 0, 0)
         self.set_font("DejaVu", "", 10)
+        self.ln(0.5)
 
-    def para(self, text, size=10, color=(0, 0, 0)):
-        self.set_font("DejaVu", "", size)
+    def para(self, text, size=10, color=(0, 0, 0), bold=False, w=0):
+        self.set_font("DejaVu", "B" if bold else "", size)
         self.set_text_color(*color)
-        self.multi_cell(0, size * 0.5, text, align="L", new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(w, size * 0.48, text, align="L", new_x="LMARGIN", new_y="NEXT")
         self.set_text_color(0, 0, 0)
         self.set_font("DejaVu", "", 10)
 
-    def table_rows(self, header, rows, widths, size=8.5):
+    def warning(self, text: str):
+        """The perimeter warning: dark bold text on amber, a thick orange edge (readable when printed)."""
+        self.set_font("DejaVu", "B", 11)
+        lines = self.multi_cell(self.epw - 4, 5.4, text, dry_run=True, output="LINES")
+        h = len(lines) * 5.4 + 4
+        self.ensure(h + 2)
+        x, y = self.l_margin, self.get_y()
+        self.set_fill_color(*WARNING_FILL)
+        self.rect(x, y, self.epw, h, style="F")
+        self.set_fill_color(*WARNING_EDGE)
+        self.rect(x, y, 1.6, h, style="F")
+        self.set_xy(x + 3.5, y + 2)
+        self.multi_cell(self.epw - 5, 5.4, text, align="L")
+        self.set_y(y + h + 2)
+        self.set_font("DejaVu", "", 10)
+        self.set_fill_color(255, 255, 255)
+
+    def table_rows(self, header, rows, widths, size=8.5, bold_col: int | None = None):
         self.set_font("DejaVu", "", size)
         head = FontFace(emphasis="BOLD", fill_color=(226, 232, 244))
-        with self.table(col_widths=widths, headings_style=head, line_height=size * 0.55,
+        with self.table(col_widths=widths, headings_style=head, line_height=size * 0.5,
                         text_align="LEFT", first_row_as_headings=True) as table:
             r = table.row()
             for h in header:
                 r.cell(str(h))
             for row in rows:
                 r = table.row()
-                for v in row:
-                    r.cell("" if v is None else str(v))
+                for k, v in enumerate(row):
+                    r.cell("" if v is None else str(v),
+                           style=FontFace(emphasis="BOLD") if bold_col is not None and k == bold_col else None)
         self.set_font("DejaVu", "", 10)
-        self.ln(2)
+        self.ln(1.5)
 
-    def image_block(self, png: bytes | None, max_h: float, note: str = ""):
-        if png is None:
-            self.para(note or "Image indisponible (Chromium absent : graphique non rendu).", 9, (120, 0, 0))
-            return
-        from PIL import Image
-        with Image.open(io.BytesIO(png)) as im:
-            w_px, h_px = im.size
-        w = self.epw
-        h = w * h_px / w_px
-        if h > max_h:
-            h = max_h
-            w = h * w_px / h_px
-        if self.get_y() + h > self.page_break_trigger:
-            self.add_page()
-        x = self.l_margin + (self.epw - w) / 2
-        self.image(io.BytesIO(png), x=x, y=self.get_y(), w=w, h=h)
-        self.set_y(self.get_y() + h + 2)
+    def svg(self, svg: str, x: float, y: float, w: float, h: float) -> None:
+        """Draw the page's SVG as vector paths (hover texts, ``<title>``, have no meaning on paper)."""
+        self.image(io.BytesIO(TITLE_RE.sub("", svg).encode("utf-8")), x=x, y=y, w=w, h=h)
+
+    def legend(self, spec: dict, x: float, y: float, w: float) -> float:
+        """The explorer's legend (title, unit, one swatch per class with its number of communes, named
+        thresholds, source), drawn at (x, y); returns the y below it."""
+        self.set_xy(x, y)
+        self.set_font("DejaVu", "B", 9)
+        self.multi_cell(w, 4.2, spec["title"], new_x="LEFT", new_y="NEXT")
+        self.set_font("DejaVu", "", 8)
+        self.set_text_color(60, 60, 60)
+        unit = spec["unit"] + (f" – {spec['period']}" if spec.get("period") else "")
+        self.multi_cell(w, 3.8, unit, new_x="LEFT", new_y="NEXT")
+        self.set_text_color(0, 0, 0)
+        if not spec.get("available"):
+            self.multi_cell(w, 3.8, fmt.UNAVAILABLE + (f" : {spec['reason']}" if spec.get("reason") else ""),
+                            new_x="LEFT", new_y="NEXT")
+            return self.get_y()
+        self.ln(1)
+        for e in spec["entries"]:
+            yy = self.get_y()
+            self.set_fill_color(*_rgb(e["color"]))
+            self.set_draw_color(150, 150, 150)
+            self.rect(x, yy + 0.4, 6, 3.4, style="DF")
+            self.set_xy(x + 8, yy)
+            self.multi_cell(w - 8, 4.2, f"{e['label']} ({fmt.integer(e['count'])})", new_x="LEFT", new_y="NEXT")
+            self.set_x(x)
+        for t in spec.get("thresholds") or []:
+            self.set_text_color(122, 0, 25)
+            self.multi_cell(w, 3.8, t[0].upper() + t[1:], new_x="LEFT", new_y="NEXT")
+        self.set_text_color(60, 60, 60)
+        notes = " ".join(n if n.endswith(".") else n + "." for n in (spec.get("method_note"), spec.get("direction_note"))
+                         if n)
+        if notes:
+            self.multi_cell(w, 3.6, notes, new_x="LEFT", new_y="NEXT")
+        if spec.get("source"):
+            self.multi_cell(w, 3.6, f"Source : {spec['source']}" + (" (données fictives)" if spec.get("synthetic")
+                                                                    else ""), new_x="LEFT", new_y="NEXT")
+        self.set_text_color(0, 0, 0)
+        self.set_fill_color(255, 255, 255)
+        self.set_draw_color(0, 0, 0)
+        return self.get_y()
 
 
-def _entry_row(e, names):
-    return [e["label"], value_text(e), reference_text(e, "departement"), reference_text(e, "region"),
-            reference_text(e, "france"), indicator(e["id"]).short_unit, e["year"] or fmt.UNAVAILABLE,
-            "oui" if e["synthetic"] else "non"]
+def _levels(p: dict) -> list[str]:
+    return ["territoire", *(["epci"] if p.get("context") is not None else []), "departement", "region", "france"]
 
 
-def territory_pdf(atlas, territory_id: str, year: int | None = None, map_indicator: str = "apl_mg",
-                  render_images: bool = True) -> bytes:
-    indicator(map_indicator)
-    p = portrait(atlas, territory_id, year)
-    t, entries = p["territory"], p["entries"]
+def _key_rows(p: dict, ids: list[str]) -> list[list]:
+    rows = []
+    for i in ids:
+        e = p["entries"].get(i)
+        if e is None:
+            continue
+        ind = indicator(i)
+        vals = {k: v for k, _n, v in comparison_levels(p, i)}
+        cells = [fmt.entry(e, ind) if k == "territoire" else fmt.value(vals.get(k), ind) for k in _levels(p)]
+        rows.append([e["label"], *cells, ind.short_unit, e["year"] or fmt.UNAVAILABLE, "oui" if e["synthetic"] else "non"])
+    return rows
+
+
+def _empty_territory(pdf: PortraitPDF, atlas, t) -> None:
+    pdf.h2("Que faire ?", need=20)
+    lines = [f"Définir son périmètre dans l'éditeur de territoires de l'atlas (page Éditeur, territoire « {t.id} »)."]
+    if t.departement:
+        dep = atlas.communes.departement_name(t.departement) or t.departement
+        epcis = [e.name for e in atlas.territories("epci") if e.departement == t.departement]
+        lines.append(f"Partir du département ({dep}, territoire « dep-{t.departement} ») ou d'un de ses EPCI : "
+                     + ", ".join(epcis) + ".")
+    for line in lines:
+        pdf.para(f"• {line}", 9.5)
+
+
+def _map_section(pdf: PortraitPDF, atlas, p: dict, map_indicator: str, year: int | None) -> None:
+    t = p["territory"]
+    ind = indicator(map_indicator)
+    e = atlas.entry(map_indicator, t, year=year)
+    codes = p["context"].codes if p.get("context") is not None else t.codes
+    area = atlas.geometry.area(codes)
+    layer = build_layer(atlas, ind.id, area.codes, e["year"], focus=t.codes)
+    outline = atlas.geometry.outline(t.codes)
+    title = f"{ind.label}" + (f" ({e['year']})" if e["year"] else "")
+    pdf.h2(f"Carte : {title}", need=100)
+    pdf.para(f"{t.name} : {value_text(e, with_unit=True)}" if (e["available"] or e["secret"]) else
+             f"{fmt.UNAVAILABLE}" + (f" ({e['reason']})" if e.get("reason") else ""), 10, bold=True)
+    y = pdf.get_y() + 1
+    map_w, map_h = 108, 86
+    pdf.svg(indicator_map_svg(atlas, area, layer, outline=outline, label=title, width=640, height=510),
+            pdf.l_margin, y, map_w, map_h)
+    x = pdf.l_margin + map_w + 4
+    w = pdf.epw - map_w - 4
+    yy = pdf.legend(layer.legend, x, y, w)
+    pdf.set_xy(x, yy + 2)
+    pdf.set_font("DejaVu", "", 8.5)
     names = reference_names(p)
+    rows = [("territoire", e["value"])]
+    if p.get("context") is not None:
+        rows.append(("epci", atlas.entry(ind.id, p["context"], year=e["year"])["value"]))
+    rows += [(lvl, e["reference"][lvl]) for lvl in ("departement", "region", "france")]
+    for lvl, v in rows:
+        text = fmt.entry(e, ind) if lvl == "territoire" else fmt.value(v, ind)
+        pdf.set_x(x)
+        pdf.set_font("DejaVu", "B" if lvl == "territoire" else "", 8.5)
+        pdf.cell(w * 0.7, 4.4, names.get(lvl, lvl))
+        pdf.cell(w * 0.3, 4.4, text, align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_y(max(y + map_h, pdf.get_y()) + 2)
+    if p.get("context") is not None:
+        pdf.para(f"La commune est entourée d'un trait noir, parmi les communes de son EPCI ({p['context'].name}).",
+                 8, (60, 60, 60))
+
+
+def _small_multiples(pdf: PortraitPDF, atlas, p: dict) -> None:
+    t = p["territory"]
+    ids = [i for i in density_ids("liberal") if p["entries"].get(i, {}).get("available")]
+    if len(t.codes) < 2 or not ids:
+        return
+    area = atlas.geometry.area(t.codes)
+    cols, cell_w, map_h = 3, (pdf.epw - 8) / 3, 42
+    rows_n = (len(ids) + cols - 1) // cols
+    pdf.h2("Densités de libéraux par profession, commune par commune", need=14 + rows_n * (map_h + 12))
+    pdf.para("Pour 10 000 habitants ; classes propres à chaque carte, plus foncé : plus de professionnels.", 8.5,
+             (60, 60, 60))
+    y0 = pdf.get_y() + 1
+    for k, iid in enumerate(ids):
+        ind = indicator(iid)
+        e = p["entries"][iid]
+        layer = build_layer(atlas, iid, area.codes, e["year"], focus=t.codes)
+        x = pdf.l_margin + (k % cols) * (cell_w + 4)
+        y = y0 + (k // cols) * (map_h + 12)
+        pdf.set_xy(x, y)
+        pdf.set_font("DejaVu", "B", 8.5)
+        pdf.cell(cell_w, 4.5, f"{PROFESSION_TITLES.get(ind.profession, ind.label)} : {fmt.entry(e, ind)}")
+        pdf.svg(indicator_map_svg(atlas, area, layer, label=ind.label, width=360, height=270), x, y + 5, cell_w,
+                map_h)
+        ok = layer.values[layer.status == "ok"]
+        if len(ok):
+            pdf.set_xy(x, y + 5 + map_h)
+            pdf.set_font("DejaVu", "", 7.5)
+            pdf.cell(cell_w, 3.5, f"de {fmt.value(ok.min(), ind)} (clair) à {fmt.value(ok.max(), ind)} (foncé)")
+    pdf.set_y(y0 + rows_n * (map_h + 12))
+    pdf.set_font("DejaVu", "", 10)
+
+
+def _time_series(pdf: PortraitPDF, p: dict) -> None:
+    evs = p["evolution"]
+    if not evs:
+        return
+    cell_w = (pdf.epw - 6) / 2
+    chart_h = cell_w * 330 / 640
+    pdf.h2("Évolution entre les années disponibles", need=chart_h + 22)
+    pdf.para("Même périmètre et même règle de calcul chaque année ; le territoire en trait épais, les références "
+             "en gris (département en tirets, région en pointillés, France en trait fin).", 8.5, (60, 60, 60))
+    for k in range(0, len(evs), 2):
+        pdf.ensure(chart_h + 12)
+        y = pdf.get_y() + 1
+        for j, ev in enumerate(evs[k:k + 2]):
+            x = pdf.l_margin + j * (cell_w + 6)
+            pdf.set_xy(x, y)
+            pdf.set_font("DejaVu", "B", 8.5)
+            pdf.multi_cell(cell_w, 4, f"{ev['label']} ({ev['years'][0]} → {ev['years'][-1]})"
+                           + (" – données fictives" if ev["synthetic"] else ""), new_x="LEFT", new_y="NEXT")
+            pdf.svg(evolution_chart(ev, p), x, y + 9, cell_w, chart_h)
+            pdf.set_xy(x, y + 9 + chart_h)
+            pdf.set_font("DejaVu", "", 7)
+            pdf.multi_cell(cell_w, 3.2, "Source : " + "; ".join(ev["sources"]) if ev["sources"] else "")
+        pdf.set_y(y + 9 + chart_h + 8)
+    pdf.set_font("DejaVu", "", 10)
+
+
+def _candidates(pdf: PortraitPDF, atlas, t) -> None:
+    if not t.candidates:
+        return
+    pdf.h2(f"Communes candidates ({len(t.candidates)}), non comptées", need=80)
+    area = atlas.geometry.area(list(t.codes) + list(t.candidates))
+    fills = {c: MEMBER_FILL for c in t.codes} | {c: CANDIDATE_FILL for c in t.candidates}
+    y = pdf.get_y() + 1
+    pdf.svg(map_svg(area, fills, outline=atlas.geometry.outline(t.codes), dashed=t.candidates,
+                    label="Communes candidates", width=600, height=480), pdf.l_margin, y, 80, 64)
+    x, w = pdf.l_margin + 84, pdf.epw - 84
+    names = atlas.communes.table["nom"]
+    pdf.set_xy(x, y)
+    pdf.para("En bleu : les communes retenues ; en orange, bordure en tirets : les communes candidates.", 8.5,
+             w=w)
+    pdf.set_x(x)
+    pdf.para(", ".join(f"{names.get(c, c)} ({c})" for c in sorted(t.candidates)), 8.5, w=w)
+    pdf.set_y(max(y + 66, pdf.get_y() + 2))
+
+
+def _sources(pdf: PortraitPDF, atlas, p: dict) -> None:
+    pdf.h2("Sources et méthodes", need=50)
+    rows = [[r["publisher"], r["title"], r["vintage"], r["licence"], r["retrieved_at"] or "",
+             "oui" if r["synthetic"] else "non"] for r in used_sources(atlas, p)]
+    pdf.table_rows(["Éditeur", "Jeu de données", "Millésime", "Licence", "Récupéré", "Fictif"], rows,
+                   (36, 62, 26, 24, 20, 14), 7)
+    pdf.ensure(24)
+    pdf.para("Les chiffres d'un territoire sont des rapports de sommes, jamais des moyennes de taux communaux : "
+             "densité = Σ professionnels / Σ population × 10 000 ; parts = Σ numérateurs / Σ dénominateurs × 100 ; "
+             "APL = Σ (APL × population standardisée) / Σ population standardisée. Les références (EPCI, département, "
+             f"région, France) suivent la même règle. {fmt.threshold_text(indicator('apl_mg')).capitalize()}. "
+             f"Valeurs « {fmt.SECRET} » : dénominateur agrégé inférieur à {SECRET_THRESHOLD} (jamais 0).", 8)
+
+
+def territory_pdf(atlas, territory_id: str, year: int | None = None, map_indicator: str = "density_mg_liberal") -> bytes:
+    """The portrait of ``territory_id`` as PDF bytes; ``map_indicator`` and ``year`` choose its map (as
+    on the page: the other figures at their own latest year)."""
+    indicator(map_indicator)
+    p = cached_portrait(atlas, territory_id)
+    t, entries = p["territory"], p["entries"]
     synthetic = bool(atlas.any_synthetic)
     today = fmt.date(dt.date.today().isoformat())
     pdf = PortraitPDF(f"Portrait du territoire - {t.name}", synthetic,
                       f"Atlas de l'accès aux soins des CPTS · {t.name} · édité le {today} · base {atlas.build_id}")
-
-    # figures, rendered in one Chromium session
-    images: dict[str, bytes | None] = {"map": None, "sm": None, "cmp": None, "prof": None}
-    note = ""
-    if render_images and t.codes:
-        cmp_entries = [entries[i] for i in ("apl_mg", *density_ids("liberal"), "sans_mt_17", *PREVENTION_IDS)
-                       if i in entries and entries[i]["available"]]
-        figs = {
-            "map": (presentation_map_figure(atlas, t.id, map_indicator, year, width=1600, height=1000,
-                                            font_size=26), 1600, 1000, 1),
-            "sm": (small_multiple_figure(atlas, t, density_ids("liberal"), title=f"Densités de libéraux — {t.name}",
-                                         height=1050, font_size=18), 1600, 1050, 1),
-            "cmp": (comparison_figure(atlas, cmp_entries, names, font_size=16, row_height=120), 1500,
-                    120 * len(cmp_entries) + 140, 1),
-            "prof": (professionals_figure(atlas, p["professionals"], font_size=18, height=700), 1500, 700, 1),
-        }
-        try:
-            pngs = render_png(list(figs.values()))
-            images = dict(zip(figs, pngs))
-        except RuntimeError as exc:
-            note = f"Graphiques non rendus : {exc}"
-
-    # page 1: key figures
     pdf.add_page()
     pdf.h1(f"Portrait du territoire : {t.name}")
-    pdf.para(population_line(p), 11)
+    if t.codes:
+        pdf.para(population_line(p), 11, bold=True)
     pdf.para(f"Périmètre : {CONFIDENCE_LABELS.get(t.confidence, t.confidence)}. "
              f"Département de référence : {p['departement_name'] or fmt.UNAVAILABLE} ; "
              f"région : {p['region_name'] or fmt.UNAVAILABLE}.", 9, (60, 60, 60))
     warning = perimeter_summary(atlas, t)
     if warning:
-        pdf.para(f"Attention : {warning}", 10, (176, 0, 32))
-    if t.perimeter_note:
-        pdf.para(f"Justification du périmètre : {' '.join(str(t.perimeter_note).split())[:600]}", 8, (90, 90, 90))
-    pdf.h2("Chiffres clés, comparés au département, à la région et à la France")
-    keys = ["population", "apl_mg", "apl_mg_65", *density_ids("all"), *density_ids("liberal"), "sans_mt_17",
-            *PREVENTION_IDS]
-    rows = [_entry_row(entries[i], names) for i in keys if i in entries]
-    pdf.table_rows(["Indicateur", "Territoire", "Départ.", "Région", "France", "Unité", "Année", "Fictif"],
-                   rows, (52, 20, 19, 19, 19, 24, 13, 14), 7.5)
-    pdf.para(f"Valeurs « {fmt.SECRET} » : dénominateur agrégé inférieur à {SECRET_THRESHOLD} (jamais 0).",
-             7.5, (90, 90, 90))
-    apl = p["apl"]
-    if apl.get("communes"):
-        apl_ind = indicator("apl_mg")
-        pdf.h2("Accessibilité aux médecins généralistes (APL)")
-        pdf.para(f"APL du territoire : {value_text(apl['entry'], with_unit=True)} ({apl['entry']['year']}). "
-                 f"{fmt.plural(apl['under_count'], 'commune')} sous le seuil ({fmt.threshold_text(apl_ind)}), soit "
-                 f"{fmt.plural(apl['under_population'], 'habitant')} ({fmt.percent(apl['under_share'])} de la "
-                 "population).", 10)
+        pdf.ln(1)
+        pdf.warning(warning)
+    explanation = perimeter_explanation(t)
+    if explanation:
+        pdf.para(f"D'où vient ce périmètre : {explanation}", 8, (60, 60, 60))
+    published = figure_rows(t.id, p["published"])
+    if not t.codes:
+        _empty_territory(pdf, atlas, t)
+    if published:
+        pdf.h2("Chiffres publiés", need=10 + 5 * len(published))
+        pdf.table_rows(["Chiffre", "Valeur", "Date"], [list(r) for r in published], (96, 60, 26), 8.5)
+    if t.codes:
+        _map_section(pdf, atlas, p, map_indicator, year)
+        ids = ["population", "apl_mg", "apl_mg_65", *density_ids("liberal"), *density_ids("all"), "sans_mt_17",
+               *PREVENTION_IDS]
+        levels = _levels(p)
+        pdf.h2("Chiffres clés, comparés aux références", need=40)
+        lw = 182 - 12 - 20 - 12 - 17 * len(levels)
+        pdf.table_rows(["Indicateur", *[LEVEL_HEAD[k] for k in levels], "Unité", "Année", "Fictif"],
+                       _key_rows(p, ids), (lw, *[17] * len(levels), 20, 12, 12), 7, bold_col=1)
+        prof = p["professionals"]
+        if prof is not None and not prof.empty:
+            header, rows = professionals_rows(prof, entries)
+            pdf.h2("Professionnels de santé", need=45)
+            pdf.table_rows(header, rows, (55, 35, 35, 57), 8.5)
+        apl = p["apl"]
+        if apl.get("communes"):
+            apl_ind = indicator("apl_mg")
+            pdf.h2("Accessibilité aux médecins généralistes (APL)", need=20)
+            pdf.para(f"APL du territoire : {value_text(apl['entry'], with_unit=True)} ({apl['entry']['year']}). "
+                     f"{fmt.plural(apl['under_count'], 'commune')} sous le seuil ({fmt.threshold_text(apl_ind)}), soit "
+                     f"{fmt.plural(apl['under_population'], 'habitant')} ({fmt.percent(apl['under_share'])} de la "
+                     "population).", 9.5)
+        _small_multiples(pdf, atlas, p)
+        _time_series(pdf, p)
+        _candidates(pdf, atlas, t)
+    _sources(pdf, atlas, p)
+    return bytes(pdf.output())
 
-    # page 2: professionals
-    prof = p["professionals"]
-    pdf.add_page()
-    pdf.h1("Professionnels de santé")
-    if prof is not None and not prof.empty:
-        header, rows = professionals_rows(prof, entries)
-        pdf.table_rows(header, rows, (55, 35, 35, 57), 8.5)
-        srcs = sorted({atlas.source_label(x) or x for s in prof["source_id"].dropna() for x in str(s).split(", ")})
-        pdf.para(f"Sources : {'; '.join(srcs)}"
-                 f"{' ; ' + SYNTHETIC_TEXT if bool(prof['synthetic'].any()) else ''}. « Tous modes » (RPPS) compte "
-                 "une fois un professionnel exerçant dans plusieurs communes du territoire.", 8, (90, 90, 90))
-        pdf.image_block(images.get("prof"), 110, note)
-    else:
-        pdf.para("Effectifs de professionnels indisponibles dans cette base.")
 
-    # page 3: map
-    pdf.add_page()
-    pdf.h1(f"Carte : {CATALOG[map_indicator].label}")
-    pdf.image_block(images.get("map"), 200, note or ("Périmètre inconnu : pas de carte." if not t.codes else ""))
-    # page 4: small multiple
-    pdf.add_page()
-    pdf.h1("Densité de libéraux par profession, commune par commune")
-    pdf.image_block(images.get("sm"), 240, note or ("Périmètre inconnu : pas de carte." if not t.codes else ""))
-    # page 5: comparisons
-    pdf.add_page()
-    pdf.h1("Comparaisons avec le département, la région et la France")
-    pdf.image_block(images.get("cmp"), 245, note or ("Périmètre inconnu." if not t.codes else ""))
-
-    # evolution
-    if p["evolution"]:
-        pdf.add_page()
-        pdf.h1("Évolution entre les années disponibles")
-        rows = []
-        for ev in p["evolution"]:
-            pts = ev["points"]
-            first, last = pts[0], pts[-1]
-            ind = indicator(ev["id"])
-            rows.append([ev["label"], " ; ".join(f"{e['year']} : {value_text(e)}" for e in pts),
-                         fmt.change(first["value"], last["value"], ind), ind.short_unit])
-        pdf.table_rows(["Indicateur", "Valeurs", "Écart", "Unité"], rows, (62, 70, 20, 30), 8)
-
-    # sources & methods
-    pdf.add_page()
-    pdf.h1("Sources et méthodes")
-    rows = [[r["publisher"], r["title"], r["vintage"], r["licence"], r["retrieved_at"],
-             "oui" if r["synthetic"] else "non"] for r in atlas.sources() if r["status"] == "loaded"]
-    pdf.table_rows(["Éditeur", "Jeu de données", "Millésime", "Licence", "Récupéré", "Fictif"], rows,
-                   (38, 58, 28, 24, 18, 14), 7)
-    pdf.h2("Règles de calcul")
-    pdf.para("Les chiffres d'un territoire sont des rapports de sommes, jamais des moyennes de taux communaux : "
-             "densité = Σ professionnels / Σ population × 10 000 ; parts = Σ numérateurs / Σ dénominateurs × 100 ; "
-             "APL = Σ (APL × population standardisée) / Σ population standardisée. Les références (département, "
-             f"région, France) suivent la même règle. {fmt.threshold_text(indicator('apl_mg')).capitalize()}.", 8.5)
-    used = ["population", "apl_mg", "density_mg", "density_mg_liberal", "sans_mt_17", *PREVENTION_IDS]
-    pdf.table_rows(["Indicateur", "Formule", "Unité"],
-                   [[CATALOG[i].label, CATALOG[i].formula, CATALOG[i].unit] for i in used], (62, 70, 50), 7)
-    out = pdf.output()
-    return bytes(out)
+__all__ = ["territory_pdf"]

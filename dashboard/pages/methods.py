@@ -11,6 +11,7 @@ from atlas import fmt
 from atlas.catalog import CATALOG, SECRET_THRESHOLD
 from atlas.read import current
 from dashboard.components.perimeter_note import CONFIDENCE_LABELS, published_text
+from dashboard.published import figure_rows, perimeter_explanation, source_citation
 
 dash.register_page(__name__, path="/methodes", name="Méthodes et sources", order=4, title="Méthodes et sources")
 
@@ -51,13 +52,14 @@ def layout(**_query):
                     f", {fmt.plural(len(t.candidates), 'candidate')} non comptée{'s' if len(t.candidates) > 1 else ''}"
                     if t.candidates else "",
                     f" ; {published_text(t)}" if published_text(t) else ""], className="small mb-1"),
-            html.P(t.perimeter_note or fmt.UNAVAILABLE, className="small"),
+            html.P(perimeter_explanation(t) or fmt.UNAVAILABLE, className="small"),
             html.Details([html.Summary(f"Communes et justification ({len(members)})"),
-                          _table(["Code", "Commune", "Rôle", "Note"],
+                          _table(["Code", "Commune", "Rôle", "Note de la source (en anglais)"],
                                  [[c, names.get(c, "?"), role, t.notes.get(c, "")] for c, role in sorted(members)],
                                  f"perimeter-{t.id}")]) if members else None,
-            html.Ul([html.Li(f"{f['figure']} : {fmt.integer(f['value'])} {f['unit']} ({fmt.date(f['as_of'])}) - {f['source']}")
-                     for f in pub], className="small") if pub else None,
+            html.Ul([html.Li(f"{label} : {value} ({date})") for label, value, date in figure_rows(t.id, pub)]
+                    + [html.Li(f"Source : {source_citation(t.id, pub[0].get('source'))}")],
+                    className="small") if pub else None,
         ], className="atlas-perimeter"))
     info = atlas.build_info
     return html.Div([

@@ -3,7 +3,8 @@
 * ``live_server``: base URL of the Dash app (werkzeug, threaded) reading ``built_data_dir``.
 * ``page``: a Playwright page in the system Chromium; every request that leaves localhost and
   every console error is recorded on ``page.external_requests`` / ``page.console_errors`` and
-  fails the test at teardown.
+  fails the test at teardown (every URL requested is on ``page.requested``).
+* ``page_at(width, height)``: the same at a given viewport (several per test).
 * ``artifacts_dir``: where screenshots go (``ATLAS_ARTIFACTS_DIR``, else a temp dir; never the source tree).
 """
 from __future__ import annotations
@@ -68,17 +69,19 @@ def browser():
         b.close()
 
 
-@pytest.fixture
-def page(browser, live_server, request):
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="fr-FR",
-                                  accept_downloads=True)
+def _guarded_page(browser, live_server, viewport: dict):
+    """A new context and page whose requests leaving localhost and console errors are recorded on
+    ``page.external_requests`` / ``page.console_errors``; every URL requested on ``page.requested``."""
+    context = browser.new_context(viewport=viewport, locale="fr-FR", accept_downloads=True)
     pg = context.new_page()
     pg.set_default_timeout(20_000)
     local = urlparse(live_server).netloc
     pg.external_requests = []
     pg.console_errors = []
+    pg.requested = []
 
     def on_request(req):
+        pg.requested.append(req.url)
         u = urlparse(req.url)
         if u.scheme in ("data", "blob", "about"):
             return
@@ -88,11 +91,37 @@ def page(browser, live_server, request):
     pg.on("request", on_request)
     pg.on("console", lambda msg: pg.console_errors.append(msg.text) if msg.type == "error" else None)
     pg.on("pageerror", lambda exc: pg.console_errors.append(str(exc)))
-    yield pg
-    context.close()
+    return context, pg
+
+
+def _check(pg, request) -> None:
     if not getattr(request.node, "allow_console_errors", False):
         assert not pg.external_requests, f"requests left localhost: {pg.external_requests[:5]}"
         assert not pg.console_errors, f"console errors: {pg.console_errors[:5]}"
+
+
+@pytest.fixture
+def page(browser, live_server, request):
+    context, pg = _guarded_page(browser, live_server, {"width": 1400, "height": 900})
+    yield pg
+    context.close()
+    _check(pg, request)
+
+
+@pytest.fixture
+def page_at(browser, live_server, request):
+    """``page_at(width, height)``: a page at that viewport, with the guards of ``page``."""
+    made = []
+
+    def make(width: int, height: int):
+        context, pg = _guarded_page(browser, live_server, {"width": width, "height": height})
+        made.append((context, pg))
+        return pg
+
+    yield make
+    for context, pg in made:
+        context.close()
+        _check(pg, request)
 
 
 @pytest.fixture(scope="session")
@@ -117,24 +146,12 @@ def map_server(built_data_dir):
 
 @pytest.fixture
 def map_page(browser, map_server, request):
-    """A page on ``map_server`` with the same guards as ``page``: no request may leave localhost,
-    no console error."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="fr-FR")
-    pg = context.new_page()
+    """A page on ``map_server`` with the same guards as ``page`` (no request may leave localhost, no
+    console error), its responses recorded on ``page.responses``."""
+    context, pg = _guarded_page(browser, map_server, {"width": 1400, "height": 900})
     pg.set_default_timeout(60_000)
-    local = urlparse(map_server).netloc
-    pg.external_requests, pg.console_errors, pg.responses = [], [], []
-
-    def on_request(req):
-        u = urlparse(req.url)
-        if u.scheme not in ("data", "blob", "about") and u.netloc != local:
-            pg.external_requests.append(req.url)
-
-    pg.on("request", on_request)
+    pg.responses = []
     pg.on("response", lambda r: pg.responses.append(r))
-    pg.on("console", lambda msg: pg.console_errors.append(msg.text) if msg.type == "error" else None)
-    pg.on("pageerror", lambda exc: pg.console_errors.append(str(exc)))
     yield pg
     context.close()
-    assert not pg.external_requests, f"requests left localhost: {pg.external_requests[:5]}"
-    assert not pg.console_errors, f"console errors: {pg.console_errors[:5]}"
+    _check(pg, request)
