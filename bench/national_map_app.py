@@ -122,6 +122,7 @@ def build_app(data_dir: Path, *, timings: list | None = None):
     atlas_server.install(app, data_dir)
     timings = timings if timings is not None else []
 
+    @lru_cache(maxsize=8)
     def view_of(name: str) -> dict:
         v = dict(VIEWS[name])
         if "epci" in v:
@@ -129,14 +130,17 @@ def build_app(data_dir: Path, *, timings: list | None = None):
             v["codes"], v["area"] = codes, index.smallest_area(codes)
         return v
 
+    @lru_cache(maxsize=8)
     def spec_of(name: str) -> dict:
         v = view_of(name)
         url = atlas_server.geo_url(data_dir, f"{v['area']}.topo.json", build_id=data.build.name)
         return am.geometry_spec(index, v["area"], url=url, codes=v.get("codes"), outline=v.get("codes"))
 
+    latest_year = lru_cache(maxsize=64)(data.latest_year)
+
     def paint_of(name: str, step: int) -> dict:
         ind, decimals, unit = INDICATORS[step % len(INDICATORS)]
-        year = data.latest_year(ind)
+        year = latest_year(ind)
         v = view_of(name)
         codes, values = data.values(ind, year, region=v.get("region"), codes=v.get("codes"))
         classes, colors, labels = classify(values)
@@ -166,7 +170,7 @@ def build_app(data_dir: Path, *, timings: list | None = None):
 
     def figure_of(name: str, step: int) -> dict:
         ind, decimals, unit = INDICATORS[step % len(INDICATORS)]
-        year = data.latest_year(ind)
+        year = latest_year(ind)
         v = view_of(name)
         codes, values = data.values(ind, year, region=v.get("region"), codes=v.get("codes"))
         classes, colors, _ = classify(values)
@@ -202,6 +206,12 @@ def build_app(data_dir: Path, *, timings: list | None = None):
                                              label=f"Carte des communes : {VIEWS[name]['title']}")])
 
     app.layout = layout
+
+    def preload_url():
+        view, engine = request.args.get("view", "france"), request.args.get("engine", "atlas")
+        return spec_of(view)["url"] if engine == "atlas" and view in VIEWS else None
+
+    am.enable_preload(app, preload_url)
     app.validation_layout = html.Div([
         html.Button(id="recolour"), dcc.Store(id="view"), dcc.Graph(id="plotly-map"), am.atlas_map("bench")])
     ids = am.map_ids("bench")

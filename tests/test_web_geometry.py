@@ -282,3 +282,17 @@ def test_borders_drawn_with_different_vertices_become_one_arc_once_simplified():
     assert (uses == 2).sum() == 1                                 # written once, used by both
     l, r = f.shapes().values()
     assert shapely.intersection(l, r).area == pytest.approx(0, abs=1e-12)
+
+
+def test_arc_texts_cut_from_one_dump_equal_per_point_formatting():
+    from etl.geo.encode import _arc_texts
+
+    rng = np.random.default_rng(1)
+    d = rng.integers(-10**7, 10**7, size=(500, 2))
+    d[::7] = 0
+    d[::11] = [10**6, -10**5]
+    d[::13] = [-1, 9]
+    starts = list(range(0, 500, 7))
+    ends = starts[1:] + [500]
+    want = ["[" + ",".join(f"[{x},{y}]" for x, y in d[a:b].tolist()) + "]" for a, b in zip(starts, ends)]
+    assert _arc_texts(d, starts, ends) == want

@@ -104,15 +104,28 @@
     return (1 - Math.log(Math.tan(Math.PI / 4 + l / 2)) / Math.PI) / 2;
   }
 
-  function loadFile(url) {
-    if (!files[url]) {
-      files[url] = fetch(url, {credentials: 'same-origin'}).then(function (r) {
+  function loadFile(url, prebuild) {
+    var key = new URL(url, window.location.href).href;
+    if (!files[key]) {
+      files[key] = fetch(key, {credentials: 'same-origin'}).then(function (r) {
         if (!r.ok) { throw new Error('géométrie introuvable (' + r.status + ') : ' + url); }
         return r.json();
-      }).then(decode);
-      files[url].catch(function () { delete files[url]; });
+      }).then(function (topo) {
+        var file = decode(topo);
+        if (prebuild) { for (var f = 0; f < file.codes.length; f++) { featurePath(file, f); } }
+        return file;
+      });
+      files[key].catch(function () { delete files[key]; });
     }
-    return files[url];
+    return files[key];
+  }
+
+  // A page may name its geometry file in its <head> (dashboard/components/atlas_map.py:
+  // preload_link): the file is then fetched, decoded and turned into paths while Dash boots and
+  // fetches the layout, instead of after the layout arrives.
+  function loadHinted() {
+    var links = document.querySelectorAll('link[data-atlas-geometry]');
+    for (var i = 0; i < links.length; i++) { loadFile(links[i].getAttribute('href'), true).catch(function () {}); }
   }
 
   // Arcs to one Float64Array of local coordinates (x, y interleaved) in a Web Mercator frame whose
@@ -257,11 +270,11 @@
     this.base.setAttribute('role', 'img');
     this.top.setAttribute('aria-hidden', 'true');
     this.tip = el('div', 'atlas-map-tooltip', host);
-    this.tip.setAttribute('role', 'status');
+    this.tip.setAttribute('role', 'tooltip');
     this.tip.hidden = true;
     var bar = el('div', 'atlas-map-controls', host);
-    [['+', 'Zoomer', function () { self.zoomBy(2); }],
-     ['\u2212', 'Dézoomer', function () { self.zoomBy(0.5); }],
+    [['+', 'Zoom avant', function () { self.zoomBy(2); }],
+     ['\u2212', 'Zoom arrière', function () { self.zoomBy(0.5); }],
      ['\u2922', 'Recadrer la carte', function () { self.fit(); }]].forEach(function (b) {
       var btn = el('button', 'atlas-map-button', bar);
       btn.type = 'button';
@@ -296,7 +309,7 @@
     this.w = w; this.h = h; this.dpr = dpr;
     this.snapView = null;
     [this.base, this.top].forEach(function (cv) { cv.width = Math.round(w * dpr); cv.height = Math.round(h * dpr); });
-    if (this.features && (!this.view || !old || this.view === this.fitted)) { this.fit(true); } else { this.render(); }
+    if (this.features && (!this.view || !old || this.view === this.fitted)) { this.fit(true); } else { this.render(); this.drawTop(); }
   };
 
   /* --- geometry --- */
@@ -546,11 +559,13 @@
     }
     // borders: thinner and lighter where communes are small on screen, so France stays readable
     var e = this.extent, areaPx = (e[2] - e[0]) * (e[3] - e[1]) * v.k * v.k / Math.max(1, this.features.length);
-    var width = areaPx < 40 ? 0.25 : areaPx < 400 ? 0.5 : 0.8;
-    ctx.lineJoin = 'round';
-    ctx.strokeStyle = areaPx < 40 ? 'rgba(255,255,255,0.45)' : 'rgba(255,255,255,0.9)';
-    ctx.lineWidth = width / v.k;
-    ctx.stroke(this.borders);
+    // (under ~6×6 px a commune's border would only grey the map; measured ~60 ms for France)
+    if (areaPx >= 36) {
+      ctx.lineJoin = 'round';
+      ctx.strokeStyle = areaPx < 400 ? 'rgba(255,255,255,0.6)' : 'rgba(255,255,255,0.9)';
+      ctx.lineWidth = (areaPx < 400 ? 0.4 : 0.8) / v.k;
+      ctx.stroke(this.borders);
+    }
     if (this.outline) {
       ctx.strokeStyle = OUTLINE;
       ctx.lineWidth = 2.5 / v.k;
@@ -887,6 +902,7 @@
     project: function (name, lon, lat) { var e = maps[name]; return e && e.file ? project(e.file, lon, lat) : null; }
   };
   window.atlasMap = api;
+  loadHinted();
 
   // Clientside callbacks (registered by dashboard/components/atlas_map.py with MATCH ids): each
   // store feeds the engine of the map named by the store's id; the dummy output is never updated.

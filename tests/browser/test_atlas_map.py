@@ -131,3 +131,21 @@ def test_browser_writes_values_with_units_as_atlas_fmt(map_page, map_server):
         for x in (0, 3.14159, 12.5, 1234.5678, 45.25):
             got = map_page.evaluate("([x, f]) => window.atlasMap.format.value(x, f)", [x, spec])
             assert got == fmt.value(x, ind, unit=True), (iid, x)
+
+
+def test_points_are_drawn_and_moved_into_the_drom_insets(map_page, map_server, built_data_dir):
+    from atlas import paths
+    from atlas.geo.topojson import read_area
+
+    open_view(map_page, map_server, "france")
+    n = map_page.evaluate("""() => { window.atlasMap.setPoints('bench', {lon: [4.43, 55.45], lat: [45.9, -20.88],
+        color: ['#d95f02', '#1b9e77'], label: ['Cabinet à Tarare', 'Cabinet à Saint-Denis']});
+        return document.querySelector('[data-atlas-map=bench]').getAttribute('data-points'); }""")
+    assert n == "2"
+    # Saint-Denis de La Réunion lands in the Réunion box, as the commune polygons do
+    reunion = next(i for i in read_area(paths.current_build(built_data_dir).resolve(), "france").meta["insets"]
+                   if i["code"] == "974")
+    inside = map_page.evaluate("""([lon, lat, box]) => { const p = window.atlasMap.project('bench', lon, lat);
+        const a = window.atlasMap.project('bench', box[0], box[3]), b = window.atlasMap.project('bench', box[2], box[1]);
+        return p[0] > a[0] && p[0] < b[0] && p[1] > a[1] && p[1] < b[1]; }""", [55.45, -20.88, reunion["box"]])
+    assert inside
