@@ -122,36 +122,3 @@ def page_at(browser, live_server, request):
     for context, pg in made:
         context.close()
         _check(pg, request)
-
-
-@pytest.fixture(scope="session")
-def map_server(built_data_dir):
-    """The national-map bench app (bench/national_map_app.py: France, région 84, a CPTS, with
-    dashboard/components/atlas_map.py) served on localhost from the session's build."""
-    import logging
-
-    from werkzeug.serving import make_server
-
-    from bench.national_map_app import build_app
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    app = build_app(built_data_dir)
-    port = _free_port()
-    server = make_server("127.0.0.1", port, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-
-
-@pytest.fixture
-def map_page(browser, map_server, request):
-    """A page on ``map_server`` with the same guards as ``page`` (no request may leave localhost, no
-    console error), its responses recorded on ``page.responses``."""
-    context, pg = _guarded_page(browser, map_server, {"width": 1400, "height": 900})
-    pg.set_default_timeout(60_000)
-    pg.responses = []
-    pg.on("response", lambda r: pg.responses.append(r))
-    yield pg
-    context.close()
-    _check(pg, request)
