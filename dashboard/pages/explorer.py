@@ -216,7 +216,8 @@ def _draw(state_dict, shown, shown_points):
                         focus=territory.codes)
     same_area = isinstance(shown, dict) and shown.get("key") == spec["key"] and shown.get("outline") == spec["outline"]
     points = cmap.points(atlas.locations(drawn, [state.profession or "mg", *STRUCTURES])) if state.locations else None
-    missing = [c for c in (codes or []) if c not in set(drawn)] if codes else []
+    drawn_set = set(drawn)          # once: a set per commune made a région's map ~0.3 s (4,000² steps)
+    missing = [c for c in codes if c not in drawn_set] if codes else []
     return (no_update if same_area else spec, cmap.paint(atlas, spec, layer, key=state.search()),
             state.commune, no_update if points == shown_points else points,
             legend(layer.legend), _title(atlas, territory, layer, state.extent, len(drawn)),
