@@ -145,7 +145,7 @@ def enable_preload(app, url_for) -> None:
 
 def codes_crc(codes) -> int:
     """CRC-32 of the codes joined by ``,`` (the browser computes the same, ``atlasMap.crc32``)."""
-    return zlib.crc32(",".join(codes).encode("ascii")) & 0xFFFFFFFF
+    return zlib.crc32(",".join(map(str, codes)).encode("ascii")) & 0xFFFFFFFF
 
 
 def geometry_spec(index, area_id: str, *, url: str, codes=None, outline=None) -> dict:
@@ -211,18 +211,25 @@ def paint_payload(drawn, codes, values, class_codes, colors, *, value_format: di
     """The recolour of the drawn communes (``drawn``: :func:`drawn_codes`) from plain inputs:
     ``codes`` with their ``values`` and ``class_codes`` in any order (communes not given: no data),
     ``colors[class code]``, the value format (:func:`indicator_format` / :func:`value_format`)."""
-    drawn_arr = np.asarray(drawn, dtype=str)             # sorted: the order of the files
-    n = len(drawn_arr)
-    cls = np.zeros(n, dtype=np.int64)
-    vals = np.full(n, np.nan)
-    codes_arr = np.asarray(codes, dtype=str)
-    src = np.searchsorted(drawn_arr, codes_arr) if n else np.zeros(len(codes_arr), dtype=np.int64)
-    ok = (src < n) & (drawn_arr[np.minimum(src, max(n - 1, 0))] == codes_arr) if n else np.zeros(len(codes_arr), bool)
-    cls[src[ok]] = np.asarray(class_codes, dtype=np.int64)[ok]
-    vals[src[ok]] = np.asarray(values, dtype=np.float64)[ok]
+    drawn = list(drawn)                            # sorted: the order of the files
+    n = len(drawn)
+    if list(codes) == drawn:
+        # the usual case (a layer built over the drawn communes): already in place. Skips building and
+        # searching arrays of strings: ~8 ms of a recolour of France (bench/bench_national_map.py)
+        cls = np.array(class_codes, dtype=np.int64)
+        vals = np.array(values, dtype=np.float64)
+    else:
+        drawn_arr = np.asarray(drawn, dtype=str)
+        cls = np.zeros(n, dtype=np.int64)
+        vals = np.full(n, np.nan)
+        codes_arr = np.asarray(codes, dtype=str)
+        src = np.searchsorted(drawn_arr, codes_arr) if n else np.zeros(len(codes_arr), dtype=np.int64)
+        ok = (src < n) & (drawn_arr[np.minimum(src, max(n - 1, 0))] == codes_arr) if n else np.zeros(len(codes_arr), bool)
+        cls[src[ok]] = np.asarray(class_codes, dtype=np.int64)[ok]
+        vals[src[ok]] = np.asarray(values, dtype=np.float64)[ok]
     vals[cls < 2] = np.nan                       # no data / secret: the class says it, no value is sent
     text, scale = encode_values(vals, value_format.get("decimals", 0))
-    return {"n": n, "crc": codes_crc(drawn_arr.tolist()), "classes": encode_classes(cls), "values": text, "scale": scale,
+    return {"n": n, "crc": codes_crc(drawn), "classes": encode_classes(cls), "values": text, "scale": scale,
             "colors": list(colors), "labels": list(labels), "format": value_format, "title": title, "key": key}
 
 

@@ -7,10 +7,10 @@ masked); hover texts are formatted in the browser from the values and :func:`for
 """
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from atlas import fmt
 from atlas.catalog import Indicator, indicator
@@ -49,7 +49,7 @@ def format_spec(ind: Indicator, mode: str = VALUE) -> dict:
 
 def _legend(atlas, ind: Indicator, layer_codes, z, cls: Classification, year, since, mode, source_ids, synthetic,
             reason) -> dict:
-    counts = Counter(int(x) for x in z)
+    counts = dict(enumerate(np.bincount(np.asarray(z, dtype=np.int64)).tolist()))     # class code -> communes
     entries = [{"kind": "class", "label": lab, "color": col, "count": counts.get(Z_FIRST_CLASS + k, 0)}
                for k, (lab, col) in enumerate(zip(cls.labels, cls.colors))]
     if ind.secret_threshold is not None:
@@ -76,6 +76,15 @@ def _legend(atlas, ind: Indicator, layer_codes, z, cls: Classification, year, si
     }
 
 
+def _shown(df) -> tuple[list[str], bool]:
+    """Sources (sorted) and synthetic flag of the rows of ``commune_values`` that have a value or are
+    secret. Column operations, not a Python step per commune: on a map of France this ran 35,000
+    times per recolour (~28 ms of the ~85 ms of the explorer's ``_draw``)."""
+    shown = df["status"].to_numpy(dtype=object) != MISSING
+    sources = sorted({s for s in pd.unique(df["source_id"].to_numpy(dtype=object)[shown]) if s})
+    return sources, bool(df["synthetic"].to_numpy(dtype=bool)[shown].any())
+
+
 def build_layer(atlas, indicator_id: str, codes, year: int | None = None, *, mode: str = VALUE,
                 since: int | None = None, focus=None) -> Layer:
     """The layer of ``indicator_id`` over ``codes`` (the communes drawn). ``year`` None: the
@@ -94,16 +103,16 @@ def build_layer(atlas, indicator_id: str, codes, year: int | None = None, *, mod
     else:
         values = cur["value"].to_numpy(dtype="float64")
         status = cur["status"].to_numpy(dtype=object)
-        source_ids = sorted({s for s in cur.loc[cur["status"] != MISSING, "source_id"] if s})
-        synthetic = bool(cur.loc[cur["status"] != MISSING, "synthetic"].any())
+        source_ids, synthetic = _shown(cur)
     if mode == CHANGE and since is not None and since != year and cur is not None:
         before = atlas.commune_values(ind.id, codes, since)
         b = before["value"].to_numpy(dtype="float64")
         both = (status == OK) & (before["status"].to_numpy(dtype=object) == OK)
         values = np.where(both, values - b, np.nan)
         status = np.where(both, OK, np.where((status == SECRET) | (before["status"] == SECRET), SECRET, MISSING))
-        synthetic = synthetic or bool(before.loc[before["status"] != MISSING, "synthetic"].any())
-        source_ids = sorted(set(source_ids) | {s for s in before.loc[before["status"] != MISSING, "source_id"] if s})
+        before_sources, before_synthetic = _shown(before)
+        synthetic = synthetic or before_synthetic
+        source_ids = sorted(set(source_ids) | set(before_sources))
         cls = classify_change(ind, values[status == OK])
     else:
         mode, since = VALUE, None
