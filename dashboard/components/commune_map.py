@@ -5,7 +5,9 @@ read model and a map layer (:mod:`dashboard.maps.layer`).
   communes a view draws, and the territory to outline: sent when the area changes;
 * :func:`paint` — the colours and values of a layer for the communes drawn: the only thing a change
   of indicator, year or view sends (one character and one integer per commune);
-* :func:`points` — practice locations.
+* :func:`points` — practice locations;
+* :func:`preload_for` / :func:`preload_url` — the geometry file a page draws first, named in the
+  page's ``<head>`` so that the browser loads it while Dash boots.
 
 Pages use only this module and ``atlas_map.map_ids`` for their callbacks' ids.
 """
@@ -26,9 +28,41 @@ def commune_map(name: str, height: int | str = 620, label: str = "Carte des comm
     return am.atlas_map(name, height=height, label=label)
 
 
+def geometry_url(atlas, area_id: str) -> str:
+    """URL of the built geometry file of an area (``france``, ``reg-84``, ``dep-69``)."""
+    return atlas_server.geo_url(atlas.data_dir, f"{area_id}.topo.json", build_id=atlas.build_dir.name)
+
+
 def geometry_spec(atlas, area_id: str, codes=None, outline=None) -> dict:
-    url = atlas_server.geo_url(atlas.data_dir, f"{area_id}.topo.json", build_id=atlas.build_dir.name)
-    return am.geometry_spec(atlas.geometry.index(), area_id, url=url, codes=codes, outline=outline)
+    return am.geometry_spec(atlas.geometry.index(), area_id, url=geometry_url(atlas, area_id), codes=codes,
+                            outline=outline)
+
+
+# ---------- geometry preloading (atlas_map.enable_preload) ----------
+
+_PRELOADS: dict = {}
+
+
+def preload_for(path: str, url_of) -> None:
+    """Declare the geometry file a page draws first: ``url_of(query)`` (the page's query parameters,
+    one string each) returns its URL, or None. :func:`preload_url` hands it to the page's
+    ``<head>`` (``<link rel=preload>``), so that the browser fetches and decodes it while Dash
+    boots instead of after the page's map callback answered (bench/bench_national_map.py)."""
+    _PRELOADS[path] = url_of
+
+
+def preload_url() -> str | None:
+    """The geometry URL of the page being served (called by ``atlas_map.enable_preload`` inside the
+    request for a page's HTML), or None when the page declared none."""
+    from flask import request
+
+    url_of = _PRELOADS.get(request.path)
+    if url_of is None:
+        return None
+    try:
+        return url_of(request.args.to_dict())
+    except Exception:  # noqa: BLE001 - a preload is a hint: the page itself reports a bad query, never fail it here
+        return None
 
 
 def drawn_codes(atlas, spec: dict) -> tuple[str, ...]:
@@ -64,5 +98,5 @@ def clicked_code(click) -> str | None:
     return str(code) if isinstance(code, str) and len(code) == 5 and code.isalnum() else None
 
 
-__all__ = ["commune_map", "map_ids", "view_area", "geometry_spec", "drawn_codes", "paint", "points", "clicked_code",
+__all__ = ["commune_map", "map_ids", "view_area", "geometry_url", "geometry_spec", "preload_for", "preload_url", "drawn_codes", "paint", "points", "clicked_code",
            "fmt"]
