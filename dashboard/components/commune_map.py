@@ -24,8 +24,12 @@ from . import atlas_map as am
 map_ids = am.map_ids
 
 
-def commune_map(name: str, height: int | str = 620, label: str = "Carte des communes") -> object:
-    return am.atlas_map(name, height=height, label=label)
+def commune_map(name: str, height: int | str = 620, label: str = "Carte des communes", *, geometry: dict | None = None,
+                paint: dict | None = None, selected: str | None = None, points: dict | None = None) -> object:
+    """The map container and its stores, optionally with what to draw first (:func:`geometry_spec`,
+    :func:`paint`, …): the engine then draws as soon as the page is mounted."""
+    return am.atlas_map(name, height=height, label=label, geometry=geometry, paint=paint, selected=selected,
+                        points=points)
 
 
 def geometry_url(atlas, area_id: str) -> str:
