@@ -13,7 +13,7 @@ from atlas.read import current
 from dashboard.components.perimeter_note import CONFIDENCE_LABELS, published_text
 from dashboard.published import figure_rows, perimeter_explanation, source_citation
 
-dash.register_page(__name__, path="/methodes", name="Méthodes et sources", order=4, title="Méthodes et sources")
+dash.register_page(__name__, path="/methodes", name="Méthodes et sources", order=5, title="Méthodes et sources")
 
 AGGREGATION = {"sum": "somme des valeurs communales", "ratio": "rapport des sommes (Σ numérateurs / Σ dénominateurs)"}
 
