@@ -13,10 +13,6 @@ Value rule per indicator (``indicators.aggregation``):
 """
 
 
-# Web simplification tolerance in degrees (EPSG:4326). 0.0005° ≈ 55 m north-south, ≈ 38 m
-# east-west at 46°N: invisible at the zoom of a 40-commune territory, and it shrinks the
-# payload sent to the browser. Topology is preserved (shapely simplify preserve_topology).
-WEB_SIMPLIFY_TOLERANCE_DEG = 0.0005
 
 DDL = """
 CREATE TABLE build_info (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -25,7 +21,7 @@ CREATE TABLE sources (
     id VARCHAR PRIMARY KEY,          -- e.g. 'communes_geometry', 'drees_apl_mg'
     publisher VARCHAR, title VARCHAR, vintage VARCHAR, licence VARCHAR, url VARCHAR,
     format VARCHAR,
-    resolved_from VARCHAR,           -- 'file' | 'mirror' | 'download' | 'registry' | 'demo' | 'unavailable'
+    resolved_from VARCHAR,           -- 'file' | 'mirror' | 'repo' | 'download' | 'registry' | 'demo' | 'unavailable'
     location VARCHAR,                -- file name actually read (no machine path)
     sha256 VARCHAR,
     retrieved_at TIMESTAMP,

@@ -117,7 +117,7 @@ def _travel_times(ctx, codes: np.ndarray, population: np.ndarray) -> tuple[pd.Da
     the smoothed catchment, 27.7 min; see atlas/access/weights.py)."""
     if ctx.options.files.get("travel_times") is not None:
         res = ctx.resolve("travel_times", required=True)
-        pairs = traveltime.read_travel_times_file(res.path, set(codes), cutoff=MAX_CUTOFF_MINUTES)
+        pairs = res.read(known_codes=set(codes), cutoff=MAX_CUTOFF_MINUTES)
         ctx.record_source(res, message=f"{len(pairs)} paires de communes < {MAX_CUTOFF_MINUTES:g} min")
         return pairs, f"fichier fourni ({res.path.name}), temps exacts", 0.0
     geo = gpd.read_parquet(ctx.staging / paths.COMMUNES_FULL_FILE, columns=["code", "geometry"])
@@ -126,7 +126,7 @@ def _travel_times(ctx, codes: np.ndarray, population: np.ndarray) -> tuple[pd.Da
     town_halls = None
     th_src = ctx.resolve("communes_town_halls")
     if th_src is not None:
-        town_halls = traveltime.read_town_halls(th_src.path)
+        town_halls = th_src.read()
     result = traveltime.travel_time_table(codes[has], geo.geometry.to_numpy()[has], population[has], town_halls,
                                           ctx.rekey or {}, cutoff=table_cutoff(TIME_ERROR_SIGMA))
     message = (f"{result.town_hall_points} communes situées à leur mairie, {int(has.sum()) - result.town_hall_points} "
