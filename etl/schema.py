@@ -187,6 +187,21 @@ CREATE TABLE IF NOT EXISTS access_parameters (
     supply_source_id VARCHAR NOT NULL,
     travel_times VARCHAR NOT NULL    -- how the travel times were had (computed graph or file given)
 );
+
+-- Computed GP accessibility against the DREES APL, per APL year of the build
+-- (atlas/access/validation.py): rank correlations, weighted error, population on the same side of 2.5.
+CREATE TABLE IF NOT EXISTS access_validation (
+    apl_year INTEGER PRIMARY KEY,
+    supply_year INTEGER NOT NULL,
+    communes INTEGER NOT NULL,
+    rho_communes DOUBLE,
+    rho_big_communes DOUBLE,         -- communes of 5,000 inhabitants or more
+    rho_departments DOUBLE,
+    mae DOUBLE,                      -- mean absolute error weighted by the standardised population
+    same_side DOUBLE,                -- share of the population municipale on the same side of 2.5
+    mean_computed DOUBLE,
+    mean_apl DOUBLE
+);
 """
 
 DDL = DDL + ACCESS_DDL
