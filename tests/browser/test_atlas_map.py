@@ -154,3 +154,12 @@ def test_points_are_drawn_and_moved_into_the_drom_insets(page, live_server, buil
         const a = window.atlasMap.project('explorer', box[0], box[3]), b = window.atlasMap.project('explorer', box[2], box[1]);
         return p[0] > a[0] && p[0] < b[0] && p[1] > a[1] && p[1] < b[1]; }""", [55.45, -20.88, reunion["box"]])
     assert inside
+
+
+def test_browser_writes_changes_with_their_sign_as_atlas_fmt(page, live_server):
+    """Change maps (two years, a scenario) label the values like fmt.signed: +1,2 / −0,5 / 0,0."""
+    open_view(page, live_server, "cpts")
+    spec = {**fmt.js_spec(), "decimals": 1, "signed": True, "unit": ""}
+    for x in (0, -0.0, 0.04, -0.04, 1.25, -0.5, 12.0, -1234.56, None):
+        got = page.evaluate("([x, f]) => window.atlasMap.format.value(x, f)", [x, spec])
+        assert got == fmt.signed(x, 1), x
