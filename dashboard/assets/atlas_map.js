@@ -79,7 +79,8 @@
     }
     if (!f.unit) { return s; }
     if (f.percent) { return s + '\u202f%'; }
-    return s + (f.nbsp || '\u00a0') + f.unit;
+    var unit = (f.unit_one && typeof x === 'number' && Math.abs(x) < 2) ? f.unit_one : f.unit;   // "1 centre"
+    return s + (f.nbsp || '\u00a0') + unit;
   }
 
   /* ---------- CRC-32 of the drawn codes (the paint is positional: both sides check the list) ---------- */

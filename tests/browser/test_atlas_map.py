@@ -130,10 +130,10 @@ def test_browser_writes_values_with_units_as_atlas_fmt(page, live_server):
     from dashboard.components.atlas_map import indicator_format
 
     open_view(page, live_server, "cpts")
-    for iid in ("apl_mg", "density_mg_liberal", "sans_mt_17", "population"):
+    for iid in ("apl_mg", "density_mg_liberal", "sans_mt_17", "population", "count_cds", "count_msp"):
         ind = CATALOG[iid]
         spec = indicator_format(ind)
-        for x in (0, 3.14159, 12.5, 1234.5678, 45.25):
+        for x in (0, 1, 3.14159, 12.5, 1234.5678, 45.25):
             got = page.evaluate("([x, f]) => window.atlasMap.format.value(x, f)", [x, spec])
             assert got == fmt.value(x, ind, unit=True), (iid, x)
 
