@@ -38,10 +38,22 @@ def _print_text_summary(d: dict) -> None:
     from atlas import fmt
     from atlas.catalog import indicator
     from atlas.read.entries import in_words
+    from atlas.read.territories import CONFIDENCE_LABELS
 
     where = d.get("territory_id") or d.get("code")
+    pop_year = next((e["year"] for e in d["indicators"] if e["id"] == "population" and e.get("year")), None)
     print(f"{d.get('name')} ({where}) : {fmt.plural(d['communes'], 'commune')}, "
-          f"{fmt.plural(d['population'], 'habitant')}")
+          f"{fmt.plural(d['population'], 'habitant')}" + (f" (population municipale {pop_year})" if pop_year else ""))
+    per = d.get("perimeter") or {}
+    if per.get("published_communes") is not None or per.get("published_population") is not None:
+        vintage = per.get("published_scope")        # vintage of the published population ("INSEE 2019")
+        published = [fmt.plural(per["published_communes"], "commune") if per.get("published_communes") is not None
+                     else None,
+                     fmt.plural(per["published_population"], "habitant") + (f" ({vintage})" if vintage else "")
+                     if per.get("published_population") is not None else None]
+        print(f"  {CONFIDENCE_LABELS.get(per.get('confidence'), per.get('confidence')).capitalize()} ; publié : "
+              f"{', '.join(x for x in published if x)}" + (f" le {fmt.date(per['published_as_of'])}"
+                                                          if per.get("published_as_of") else ""))
     for e in d["indicators"]:
         ind = indicator(e["id"])
         flag = " [DONNÉES FICTIVES]" if e["synthetic"] else ""
@@ -107,25 +119,29 @@ def cmd_commune(args) -> int:
 
 def cmd_territories(args) -> int:
     from atlas import fmt
+    from atlas.read.territories import CONFIDENCE_LABELS
     atlas = _atlas(args)
     rows = []
     for t in atlas.territories(*(args.kind or [])):
         rows.append({"id": t.id, "name": t.name, "kind": t.kind, "communes": len(t.codes),
                      "population": atlas.communes.population_of(t.codes), "confidence": t.confidence,
                      "published_communes": t.published_communes, "published_population": t.published_population,
-                     "published_as_of": t.published_as_of,
+                     "published_scope": t.published_scope, "published_as_of": t.published_as_of,
                      "published_figures": atlas.published_figures(t.id) if t.kind == "cpts" else [],
                      "candidates": list(t.candidates), "perimeter_note": t.perimeter_note})
     errors = atlas.rejected_user_files()
     if args.format == "json":
         _print_json({"territories": rows, "rejected_user_files": errors})
         return 0
-    print(f"{'id':26} {'type':12} {'communes':>8} {'population':>12} {'publié':>20}  confiance")
+    print(f"{'id':26} {'type':12} {'communes':>8} {'population':>12} {'publié':>32}  confiance")
     for r in rows:
+        vintage = r["published_scope"] if r["kind"] == "cpts" else None
         pub = (f"{r['published_communes'] if r['published_communes'] is not None else '—'} / "
-               f"{fmt.integer(r['published_population'], missing='—')}") if r["kind"] == "cpts" else ""
-        print(f"{r['id']:26} {r['kind']:12} {r['communes']:>8} {fmt.integer(r['population']):>12} {pub:>20}  "
-              f"{r['confidence']}")
+               f"{fmt.integer(r['published_population'], missing='—')}"
+               + (f" ({vintage})" if vintage and r["published_population"] is not None else "")) \
+            if r["kind"] == "cpts" else ""
+        print(f"{r['id']:26} {r['kind']:12} {r['communes']:>8} {fmt.integer(r['population']):>12} {pub:>32}  "
+              f"{CONFIDENCE_LABELS.get(r['confidence'], r['confidence'])}")
     for e in errors:
         print(f"fichier refusé : {e}", file=sys.stderr)
     return 0
@@ -383,6 +399,9 @@ def main(argv=None) -> int:
     debug = getattr(args, "debug", False)
     try:
         return args.func(args)
+    except BrokenPipeError:                  # output piped into `head`: stop quietly, like any Unix tool
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         if debug:
             traceback.print_exc()
