@@ -54,6 +54,14 @@ def _export(clicks, context):
         return None, ""
     fmt = trig["format"] if trig["format"] in LABELS else "csv"
     context = context if isinstance(context, dict) else {}
+    if isinstance(context.get("scenario"), str):          # the Simulation page exports its scenario
+        from dashboard.exports.scenario_export import scenario_bytes
+        try:
+            data, stem = scenario_bytes(current(), context["scenario"][:4000], fmt)
+        except (AtlasError, RuntimeError) as exc:
+            return None, f"Export impossible : {exc}"
+        name = f"atlas-{export_filename(stem, fmt.replace('-intl', ''))[len('atlas-'):]}"
+        return dcc.send_bytes(data, name, type=MIME[fmt]), f"{name} prêt."
     tid = context.get("territory")
     if not isinstance(tid, str) or not tid:
         return None, "Choisissez d'abord un territoire."

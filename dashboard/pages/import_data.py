@@ -24,7 +24,7 @@ from atlas.read import current
 from atlas.userdata.imports import COLUMNS, delete_import, import_indicator_table, importable_indicators
 from dashboard.uploads import UploadRefused, decode_upload, limit_text, max_upload_bytes
 
-dash.register_page(__name__, path="/import", name="Import", order=3, title="Import d'indicateurs CPAM")
+dash.register_page(__name__, path="/import", name="Import", order=4, title="Import d'indicateurs CPAM")
 
 ALLOWED_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx")
 

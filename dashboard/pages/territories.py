@@ -10,7 +10,7 @@ from atlas.read import current
 from dashboard.components.perimeter_note import CONFIDENCE_LABELS
 from dashboard.components.territory_picker import territory_picker
 
-dash.register_page(__name__, path="/territoires", name="Territoires", order=5, title="Territoires – Atlas")
+dash.register_page(__name__, path="/territoires", name="Territoires", order=6, title="Territoires – Atlas")
 
 
 def _row(atlas, t):
