@@ -11,6 +11,9 @@ previous commit exported with ``git archive <commit> | tar -x -C /tmp/baseline``
   tab in the same browser context: assets in the HTTP cache, content cached by the server when the
   tree caches it); medians reported;
 * the JavaScript the page downloaded (decoded bytes) and whether plotly.js was requested;
+* where the last warm open's time goes: HTML received, DOMContentLoaded, deck complete (ms since
+  navigation) and the requests by kind (callbacks, layout/dependencies, Dash's bundles, assets:
+  count, bytes on the wire, 304 revalidations, first start and last end);
 * the PDF portrait (``export_bytes(..., "pdf")``) timed in a separate process of that tree,
   ``--pdf-runs`` times per territory, median.
 
@@ -47,6 +50,12 @@ TERRITORIES = ["aunis-sud", "ouest-rhodanien", "entre-loire-et-sucs", "venissieu
 COMPLETE_JS = """() => !!document.querySelector('#slide-sources')
   && !document.querySelector('[data-dash-is-loading="true"]')
   && Array.from(document.querySelectorAll('.js-plotly-plot')).every(g => g.querySelector('.main-svg'))"""
+# Where a warm open's time goes: navigation milestones and every resource (start, end, bytes on the
+# wire: 0 = served from the HTTP cache without asking, ~300 = a 304 revalidation).
+TIMELINE_JS = """() => { const n = performance.getEntriesByType('navigation')[0];
+  return {html_end: n.responseEnd, dom_content_loaded: n.domContentLoadedEventEnd, load: n.loadEventEnd,
+          resources: performance.getEntriesByType('resource').map(e => ({name: e.name.replace(location.origin, ''),
+            start: e.startTime, end: e.responseEnd, transfer: e.transferSize, decoded: e.decodedBodySize}))}; }"""
 SCRIPTS_JS = """() => performance.getEntriesByType('resource').filter(e => e.initiatorType === 'script'
   || /\\.js(\\?|$)/.test(e.name)).map(e => [e.name, e.decodedBodySize || 0])"""
 
@@ -99,15 +108,37 @@ def start_server(tree: Path, data_dir: Path, tmp: Path):
     raise RuntimeError(f"server of {tree} did not start")
 
 
-def open_portrait(ctx, base: str, tid: str) -> tuple[float, list]:
+def open_portrait(ctx, base: str, tid: str, timeline: dict | None = None) -> tuple[float, list]:
     page = ctx.new_page()
     t0 = time.perf_counter()
     page.goto(f"{base}/portrait?territoire={tid}", wait_until="commit")
     page.wait_for_function(COMPLETE_JS, timeout=120_000, polling=50)
     dt = time.perf_counter() - t0
     scripts = page.evaluate(SCRIPTS_JS)
+    if timeline is not None:
+        timeline.update(page.evaluate(TIMELINE_JS), complete=page.evaluate("() => performance.now()"))
     page.close()
     return dt, scripts
+
+
+def timeline_summary(tl: dict) -> dict:
+    """Milestones of a warm open (ms since navigation) and its requests by kind: the server's
+    callbacks, Dash's bundles, the app's assets (requests, bytes on the wire, revalidations)."""
+    kinds = {"callbacks": "/_dash-update-component", "layout/deps": ("/_dash-layout", "/_dash-dependencies"),
+             "bundles": "/_dash-component-suites/", "assets": "/assets/", "vendor": "/vendor/"}
+    out = {"html_end_ms": round(tl["html_end"]), "dom_content_loaded_ms": round(tl["dom_content_loaded"]),
+           "complete_ms": round(tl["complete"])}
+    for kind, marker in kinds.items():
+        rs = [r for r in tl["resources"] if (r["name"].startswith(marker) if isinstance(marker, str)
+                                             else r["name"].startswith(marker))]
+        if rs:
+            out[kind] = {"requests": len(rs), "wire_bytes": sum(r["transfer"] for r in rs),
+                         "revalidated_304": sum(1 for r in rs if 0 < r["transfer"] < 1000 and r["decoded"] > 0
+                                                and kind in ("bundles", "assets", "vendor")),
+                         "first_start_ms": round(min(r["start"] for r in rs)),
+                         "last_end_ms": round(max(r["end"] for r in rs)),
+                         "time_in_requests_ms": round(sum(r["end"] - r["start"] for r in rs))}
+    return out
 
 
 def bench_tree(browser, label: str, tree: Path, data_dir: Path, territories: list[str], runs: int) -> dict:
@@ -122,14 +153,17 @@ def bench_tree(browser, label: str, tree: Path, data_dir: Path, territories: lis
             out = {}
             for tid in territories:
                 first, scripts = open_portrait(ctx, base, tid)
-                warm = [open_portrait(ctx, base, tid)[0] for _ in range(runs)]
+                timeline: dict = {}
+                warm = [open_portrait(ctx, base, tid, timeline)[0] for _ in range(runs)]
                 js_bytes = sum(size for _name, size in scripts)
                 out[tid] = {"first_open_s": round(first, 3), "warm_median_s": round(statistics.median(warm), 3),
                             "warm_runs_s": [round(x, 3) for x in warm], "js_bytes": js_bytes,
-                            "plotly_js": any("plotly" in name for name, _ in scripts)}
+                            "plotly_js": any("plotly" in name for name, _ in scripts),
+                            "last_warm_open": timeline_summary(timeline)}
                 print(f"  {label:10} {tid:22} first {first:6.2f} s  warm median {statistics.median(warm):6.2f} s  "
                       f"JS {js_bytes / 1e6:5.2f} MB  plotly.js {'yes' if out[tid]['plotly_js'] else 'no'}",
                       flush=True)
+                print(f"  {'':10} {'':22} last warm open: {json.dumps(out[tid]['last_warm_open'])}", flush=True)
             ctx.close()
             return out
         finally:
