@@ -55,7 +55,7 @@ class Geometry:
 
     def drawable(self, codes) -> tuple[str, ...]:
         """The communes of ``codes`` that have a polygon, sorted."""
-        have = set(self.index().codes)
+        have = self.index().code_set
         return tuple(sorted(c for c in set(codes) if c in have))
 
     def area(self, codes, area_id: str | None = None) -> AreaGeometry:
