@@ -5,9 +5,16 @@ change map between two years, and exports of what is shown.
 Data flow: the controls (and a click on the map, a commune search) make one normalised
 :class:`~dashboard.state.ViewState` (callback ``_state``), stored in ``explorer-state`` and written
 into the URL by the server (``ViewState.search``; the browser only applies it). From the state:
-the map (geometry when the area changes, colours otherwise), the legend and title (``_draw``), the
-territory panel (``_panel``), the commune panel (``_commune``). The back button hands the URL back
-to the server, which parses it with the same module (``_restore``).
+the map (geometry when the area changes, colours otherwise), the legend, the title, the territory
+panel and the commune panel, all in one callback (``_draw``; the page's first render has them in
+its layout). The back button hands the URL back to the server, which parses it with the same
+module (``_restore``).
+
+One callback for everything the state shows, not one per panel: each callback is a request, and
+requests answered at once by threads of one process wait for each other's Python; with the panels
+apart an interaction cost four requests (state, map, two panels) where the previous explorer made
+two, and its summed server time was higher for a CPTS although the map callback was twice faster
+(``bench/compare_explorer.py``).
 """
 from __future__ import annotations
 
@@ -120,7 +127,8 @@ def layout(**query):
         return unknown_territory(state.territory)
     state = _settle_year(atlas, state, territory)
     has_locations = atlas.supply.has_locations()
-    geometry, paint, selected, points, legend_, title, status, points_legend, export = _view(atlas, state, territory)
+    (geometry, paint, selected, points, legend_, title, status, points_legend, export, territory_panel_,
+     commune_panel_) = _view(atlas, state, territory)
     points = None if points is no_update else points        # no points: nothing shown yet either
     return html.Div([
         dcc.Store(id=f"{P}-state", data=state.as_dict()),
@@ -141,7 +149,7 @@ def layout(**query):
                            label="Lieux d'exercice (points)" + ("" if has_locations else " – indisponibles"),
                            className="mb-2"),
                 html.Hr(className="my-2"),
-                html.Div(id=f"{P}-territory-panel"),
+                html.Div(territory_panel_, id=f"{P}-territory-panel"),
             ], lg=3, className="explorer-controls order-2 order-lg-1"),
             dbc.Col([
                 html.Div(title, id=f"{P}-title", className="mb-1"),
@@ -155,7 +163,7 @@ def layout(**query):
                 html.Div(legend_, id=f"{P}-legend", className="mb-3"),
                 html.Div(points_legend, id=f"{P}-points-legend"),
                 html.H2("Commune", className="h6 text-uppercase text-muted mb-1"),
-                html.Div(commune_panel_placeholder(), id=f"{P}-commune-panel", **{"aria-live": "polite"}),
+                html.Div(commune_panel_, id=f"{P}-commune-panel", **{"aria-live": "polite"}),
             ], lg=3, className="order-3"),
         ], className="g-3"),
     ], className="explorer-page")
@@ -209,8 +217,8 @@ def _state(territory_id, choice, profession, mode, year, view, since, extent, lo
 
 
 def _view(atlas, state: ViewState, territory, shown=None, shown_points=None) -> tuple:
-    """What the map area shows for a state: (geometry spec, paint, selected commune, points, legend,
-    title, status, points legend, export context). The geometry is ``no_update`` when ``shown`` is
+    """What the page shows for a state: (geometry spec, paint, selected commune, points, legend,
+    title, status, points legend, export context, territory panel, commune panel). The geometry is ``no_update`` when ``shown`` is
     already that area (only the colours change: one character and one integer per commune), the
     points when they are ``shown_points``. One function for the page's first render (:func:`layout`)
     and for every change (:func:`_draw`)."""
@@ -226,7 +234,14 @@ def _view(atlas, state: ViewState, territory, shown=None, shown_points=None) -> 
     return (no_update if same_area else spec, cmap.paint(atlas, spec, layer, key=state.search()),
             state.commune, no_update if points == shown_points else points,
             legend(layer.legend), _title(atlas, territory, layer, state.extent, len(drawn)),
-            _status(territory, missing), _points_legend(state), _export_context(state))
+            _status(territory, missing), _points_legend(state), _export_context(state),
+            territory_panel(atlas, territory, state.indicator_id, state.year), _commune_panel(atlas, state, territory))
+
+
+def _commune_panel(atlas, state: ViewState, territory):
+    if not state.commune:
+        return commune_panel_placeholder()
+    return commune_panel(atlas, state.commune, state.indicator_id, state.year, territory)
 
 
 # Not called for the first render: the layout carries the map (geometry spec and paint in the map's
@@ -236,6 +251,7 @@ def _view(atlas, state: ViewState, territory, shown=None, shown_points=None) -> 
     Output(MAP["geometry"], "data"), Output(MAP["paint"], "data"), Output(MAP["selected"], "data"),
     Output(MAP["points"], "data"), Output(f"{P}-legend", "children"), Output(f"{P}-title", "children"),
     Output(f"{P}-status", "children"), Output(f"{P}-points-legend", "children"), Output(export_context_id(P), "data"),
+    Output(f"{P}-territory-panel", "children"), Output(f"{P}-commune-panel", "children"),
     Input(f"{P}-state", "data"), State(MAP["geometry"], "data"), State(MAP["points"], "data"),
     prevent_initial_call=True,
 )
@@ -249,30 +265,6 @@ def _draw(state_dict, shown, shown_points):
     except AtlasError:
         raise PreventUpdate
     return _view(atlas, state, territory, shown, shown_points)
-
-
-@callback(Output(f"{P}-territory-panel", "children"), Input(f"{P}-state", "data"))
-def _panel(state_dict):
-    atlas = current()
-    state = ViewState.from_dict(state_dict or {})
-    try:
-        territory = atlas.territory(state.territory)
-    except AtlasError:
-        raise PreventUpdate
-    return territory_panel(atlas, territory, state.indicator_id, state.year)
-
-
-@callback(Output(f"{P}-commune-panel", "children"), Input(f"{P}-state", "data"))
-def _commune(state_dict):
-    atlas = current()
-    state = ViewState.from_dict(state_dict or {})
-    if not state.commune:
-        return commune_panel_placeholder()
-    try:
-        territory = atlas.territory(state.territory)
-    except AtlasError:
-        territory = None
-    return commune_panel(atlas, state.commune, state.indicator_id, state.year, territory)
 
 
 @callback(Output(picker_id(P), "value"), *[Output(f"{P}-{c}", "value", allow_duplicate=True) for c in CONTROLS],
