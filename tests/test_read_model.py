@@ -123,3 +123,25 @@ def test_commune_search(reader):
     assert reader.search_communes("01002")[0]["nom"] == "Beta"
     assert reader.search_communes("ÉPSILON")[0]["code"] == "01006"
     assert reader.search_communes("") == []
+
+
+def test_presence_is_the_has_of_every_year_with_imports_over_the_build(tmp_path, reader):
+    """``ValueStore.presence`` (one query for all years, used by ``years_for``) says exactly what the
+    per-year arrays say, before and after an import that adds a year and replaces built rows."""
+    import numpy as np
+
+    from atlas.catalog import CATALOG
+
+    def check():
+        for iid in CATALOG:
+            years, has = reader.values.presence(iid)
+            assert list(years) == reader.values.years(iid)
+            for k, y in enumerate(years):
+                assert np.array_equal(has[k], reader.values.arrays(iid, y).has), (iid, y)
+
+    check()
+    built = reader.years_for("sans_mt_17", ["01001"])
+    _import(tmp_path, reader, ["01001;sans_mt_17;2031;20;200", "01004;sans_mt_17;2024;10;100"])
+    check()
+    assert reader.years_for("sans_mt_17", ["01001"]) == sorted(set(built) | {2031})
+    assert 2031 not in reader.years_for("sans_mt_17", ["01002"])

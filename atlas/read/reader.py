@@ -96,7 +96,8 @@ class Atlas:
         """Years this set of communes has values for (any of them), ascending; when none, the years of
         the references (an indicator published only by département, e.g. vaccination coverage)."""
         pos = self.communes.positions(codes)
-        ys = [y for y in self.values.years(indicator_id) if len(pos) and self.values.arrays(indicator_id, y).has[pos].any()]
+        years, has = self.values.presence(indicator_id)
+        ys = [y for y, row in zip(years, has) if len(pos) and row[pos].any()]
         return ys or self.references.years(indicator_id)
 
     def available(self, indicator_id: str) -> bool:
