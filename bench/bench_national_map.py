@@ -183,7 +183,13 @@ def open_view(browser, base: str, view: str, engine: str, timeout_s: float) -> d
     ctx = browser.new_context(viewport={"width": 1400, "height": 900}, locale="fr-FR")
     page = ctx.new_page()
     sizes: list[int] = []
-    page.on("requestfinished", lambda r: sizes.append(r.sizes()["responseBodySize"] + r.sizes()["responseHeadersSize"]))
+    def on_finished(r):
+        try:
+            s = r.sizes()
+            sizes.append(s["responseBodySize"] + s["responseHeadersSize"])
+        except Exception:  # noqa: BLE001 - a request still finishing when its page closed: not this page's load
+            pass
+    page.on("requestfinished", on_finished)
     t0 = time.perf_counter()
     page.goto(view_url(base, view, engine), wait_until="commit")
     try:
