@@ -34,6 +34,7 @@ from dashboard.components.territory_picker import picker_id, territory_picker
 from dashboard.maps.layer import CHANGE, build_layer
 from dashboard.maps.view import default_territory
 from dashboard.state import EXTENTS, ViewState, parse_state
+from dashboard.validation import territory_or_none, text
 
 dash.register_page(__name__, path="/", name="Carte", title="Carte des communes – Atlas de l'accès aux soins",
                    order=0)
@@ -163,18 +164,19 @@ CONTROLS = ["indicator", "profession", "mode", "year", "view", "since", "extent"
     prevent_initial_call=True,
 )
 def _state(territory_id, choice, profession, mode, year, view, since, extent, locations, click, searched, previous):
-    """Controls -> one normalised state (and the URL); dependent controls follow."""
+    """Controls -> one normalised state (and the URL); dependent controls follow. Any value may be
+    malformed (a request is not always the page's): the state normalises them, an unknown territory
+    changes nothing."""
     atlas = current()
-    prev = ViewState.from_dict(previous or {})
+    prev = ViewState.from_dict(previous)
     commune = prev.commune
     trig = ctx.triggered_id
     if trig == MAP["click"]:
         commune = cmap.clicked_code(click) or commune
-    elif trig == search_id(P) and isinstance(searched, str):
-        commune = searched
-    try:
-        territory = atlas.territory(str(territory_id or ""))
-    except AtlasError:
+    elif trig == search_id(P) and text(searched, 5):
+        commune = text(searched, 5)
+    territory = territory_or_none(atlas, territory_id)
+    if territory is None:
         raise PreventUpdate
     if commune and commune not in atlas.communes:
         commune = None
@@ -204,10 +206,9 @@ def _draw(state_dict, shown, shown_points):
     """State -> the map: the area's geometry only when the area (territory, extent) changes; the
     colours (one character and one integer per commune) always."""
     atlas = current()
-    state = ViewState.from_dict(state_dict or {})
-    try:
-        territory = atlas.territory(state.territory)
-    except AtlasError:
+    state = ViewState.from_dict(state_dict)
+    territory = territory_or_none(atlas, state.territory)
+    if territory is None:
         raise PreventUpdate
     area_id, codes = cmap.view_area(atlas, territory, state.extent)
     spec = cmap.geometry_spec(atlas, area_id, codes, outline=list(territory.codes) or None)
@@ -226,10 +227,9 @@ def _draw(state_dict, shown, shown_points):
 @callback(Output(f"{P}-territory-panel", "children"), Input(f"{P}-state", "data"))
 def _panel(state_dict):
     atlas = current()
-    state = ViewState.from_dict(state_dict or {})
-    try:
-        territory = atlas.territory(state.territory)
-    except AtlasError:
+    state = ViewState.from_dict(state_dict)
+    territory = territory_or_none(atlas, state.territory)
+    if territory is None:
         raise PreventUpdate
     return territory_panel(atlas, territory, state.indicator_id, state.year)
 
@@ -237,13 +237,10 @@ def _panel(state_dict):
 @callback(Output(f"{P}-commune-panel", "children"), Input(f"{P}-state", "data"))
 def _commune(state_dict):
     atlas = current()
-    state = ViewState.from_dict(state_dict or {})
+    state = ViewState.from_dict(state_dict)
     if not state.commune:
         return commune_panel_placeholder()
-    try:
-        territory = atlas.territory(state.territory)
-    except AtlasError:
-        territory = None
+    territory = territory_or_none(atlas, state.territory)
     return commune_panel(atlas, state.commune, state.indicator_id, state.year, territory)
 
 
@@ -251,7 +248,7 @@ def _commune(state_dict):
           Input(f"{P}-popstate", "data"), prevent_initial_call=True)
 def _restore(search):
     """Back / forward: the URL the browser went back to, parsed by the server, sets the controls."""
-    if not isinstance(search, str):
+    if not isinstance(search, str) or len(search) > 8_000:
         raise PreventUpdate
     from urllib.parse import parse_qs
     atlas = current()

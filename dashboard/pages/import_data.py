@@ -23,6 +23,7 @@ from atlas import fmt
 from atlas.read import current
 from atlas.userdata.imports import COLUMNS, delete_import, import_indicator_table, importable_indicators
 from dashboard.uploads import UploadRefused, decode_upload, limit_text, max_upload_bytes
+from dashboard.validation import any_clicks, text
 
 dash.register_page(__name__, path="/import", name="Import", order=3, title="Import d'indicateurs CPAM")
 
@@ -151,9 +152,9 @@ def _upload(contents, filename):
 def _delete(ask, confirm, cancel):
     """Remove an import in two steps: "Supprimer" asks, "Confirmer" removes (nothing before)."""
     trig = ctx.triggered_id
-    if not isinstance(trig, dict) or not any((ask or []) + (confirm or []) + (cancel or [])):
+    if not isinstance(trig, dict) or not any(any_clicks(group) for group in (ask, confirm, cancel)):
         raise PreventUpdate
-    slug = str(trig.get("slug") or "")
+    slug = text(trig.get("slug")) or ""
     known = {m.get("slug") for m in current().imports()}
     if slug not in known:
         return _imports_table(), dbc.Alert("Ce tableau n'existe plus.", color="warning")
