@@ -86,7 +86,20 @@ def value(x, ind: Indicator, *, unit: str | bool = False, secret: bool = False) 
     u = ind.unit if unit == "long" else ind.short_unit
     if u.startswith("%"):
         return f"{s}{NNBSP}%"
+    if abs(v) < 2:                                 # "1 maison de santé", "0 centre de santé"
+        u = unit_singular(ind, u)
     return with_unit(s, u)
+
+
+def unit_singular(ind: Indicator, u: str) -> str:
+    """The unit of a count for 0 and 1 (French singular): "centres de santé" -> "centre de santé";
+    acronyms ("MSP") and units of rates ("pour 10 000 habitants") are left as they are."""
+    if ind.family != "count":
+        return u
+    first, sep, rest = u.partition(" ")
+    if first.endswith("s") and not first.isupper():
+        first = first[:-1]
+    return first + sep + rest
 
 
 def entry(e: dict | None, ind: Indicator, *, unit: str | bool = False) -> str:
@@ -183,4 +196,5 @@ def js_spec() -> dict:
 
 
 def unit_for_js(ind: Indicator) -> dict:
-    return {"decimals": ind.decimals, "unit": ind.short_unit, "percent": ind.short_unit.startswith("%")}
+    return {"decimals": ind.decimals, "unit": ind.short_unit, "unit_one": unit_singular(ind, ind.short_unit),
+            "percent": ind.short_unit.startswith("%")}

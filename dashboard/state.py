@@ -157,3 +157,120 @@ def parse_state(query: dict, default_territory: str | None = None) -> ViewState:
         year=get("annee"), view=get("vue") or VALUE, since=get("depuis"), extent=get("etendue") or "territoire",
         locations=get("lieux") in ("1", "oui", "true"), commune=get("commune"),
         presentation=get("presentation") in ("1", "oui", "true")))
+
+
+# -- the Simulation page ----------------------------------------------------------------------------------
+SCENARIO_VIEWS = {"avant": "Avant", "apres": "Après", "ecart": "Écart"}
+MAX_CHANGES = 50
+
+
+@dataclass(frozen=True)
+class ScenarioState:
+    """``/simulation?territoire=…&profession=mg&changements=17300:-2,17028:3:5400&vue=apres&commune=…``:
+    the supply changes (commune, ± professionals, optional activity of each) of a what-if."""
+    territory: str
+    profession: str = "mg"
+    changes: tuple[tuple[str, float, float | None], ...] = ()
+    view: str = "apres"
+    extent: str = "territoire"
+    commune: str | None = None
+
+    def to_query(self) -> dict[str, str]:
+        q = {"territoire": self.territory, "profession": self.profession}
+        if self.changes:
+            q["changements"] = ",".join(f"{c}:{_num(d)}" + (f":{_num(a)}" if a else "") for c, d, a in self.changes)
+        if self.view != "apres":
+            q["vue"] = self.view
+        if self.extent != "territoire":
+            q["etendue"] = self.extent
+        if self.commune:
+            q["commune"] = self.commune
+        return q
+
+    def search(self) -> str:
+        return "?" + urlencode(self.to_query())
+
+    def url(self) -> dict:
+        return {"search": self.search(), "links": {"/": "?" + urlencode({"territoire": self.territory,
+                                                                         "indicateur": "access",
+                                                                         "profession": self.profession}),
+                                                   "/portrait": "?" + urlencode({"territoire": self.territory}),
+                                                   "/editeur": "?" + urlencode({"territoire": self.territory}),
+                                                   "/simulation": self.search()}}
+
+    def as_dict(self) -> dict:
+        return {"territory": self.territory, "profession": self.profession,
+                "changes": [list(c) for c in self.changes], "view": self.view, "extent": self.extent,
+                "commune": self.commune}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ScenarioState":
+        d = d if isinstance(d, dict) else {}
+        raw = d.get("changes") if isinstance(d.get("changes"), list) else []
+        changes = tuple(tuple(c) for c in raw if isinstance(c, (list, tuple)) and len(c) == 3)
+        return normalise_scenario(cls(territory=str(d.get("territory") or ""), profession=d.get("profession"),
+                                      changes=changes, view=d.get("view"), extent=d.get("extent"),
+                                      commune=d.get("commune")))
+
+    def with_(self, **kw) -> "ScenarioState":
+        return normalise_scenario(replace(self, **kw))
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def _change(item) -> tuple[str, float, float | None] | None:
+    try:
+        code, delta, activity = item
+        code = str(code).strip().upper()
+        delta = float(delta)
+        activity = float(activity) if activity not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+    if not (len(code) == 5 and code.isalnum()) or not (-1000 <= delta <= 1000) or delta != delta:
+        return None
+    if activity is not None and not (0 < activity <= 50_000):
+        activity = None
+    return code, delta, activity
+
+
+def normalise_scenario(s: ScenarioState) -> ScenarioState:
+    """Changes merged by commune (deltas added, zero dropped), at most MAX_CHANGES; valid view/extent."""
+    from atlas.catalog import ACCESS_SUPPLIES
+    merged: dict[str, list] = {}
+    for item in s.changes[:MAX_CHANGES * 4]:
+        c = _change(item)
+        if c is None:
+            continue
+        code, delta, activity = c
+        if code in merged:
+            merged[code][0] += delta
+            merged[code][1] = activity if activity is not None else merged[code][1]
+        else:
+            merged[code] = [delta, activity]
+    changes = tuple((code, d, a) for code, (d, a) in merged.items() if d != 0)[:MAX_CHANGES]
+    commune = s.commune.strip().upper() if isinstance(s.commune, str) and s.commune.strip() else None
+    return ScenarioState(territory=str(s.territory or "")[:80],
+                         profession=s.profession if s.profession in ACCESS_SUPPLIES else "mg", changes=changes,
+                         view=s.view if s.view in SCENARIO_VIEWS else "apres",
+                         extent=s.extent if s.extent in EXTENTS else "territoire",
+                         commune=commune if commune and len(commune) == 5 and commune.isalnum() else None)
+
+
+def parse_scenario(query: dict, default_territory: str | None = None) -> ScenarioState:
+    def get(k):
+        v = query.get(k)
+        if isinstance(v, list):
+            v = v[0] if v else None
+        return v.strip()[:2000] if isinstance(v, str) else None
+
+    changes = []
+    for part in (get("changements") or "").split(","):
+        bits = part.split(":")
+        if len(bits) in (2, 3):
+            changes.append((bits[0], bits[1], bits[2] if len(bits) == 3 else None))
+    return normalise_scenario(ScenarioState(territory=get("territoire") or default_territory or "",
+                                            profession=get("profession") or "mg", changes=tuple(changes),
+                                            view=get("vue") or "apres", extent=get("etendue") or "territoire",
+                                            commune=get("commune")))

@@ -38,10 +38,22 @@ def _print_text_summary(d: dict) -> None:
     from atlas import fmt
     from atlas.catalog import indicator
     from atlas.read.entries import in_words
+    from atlas.read.territories import CONFIDENCE_LABELS
 
     where = d.get("territory_id") or d.get("code")
+    pop_year = next((e["year"] for e in d["indicators"] if e["id"] == "population" and e.get("year")), None)
     print(f"{d.get('name')} ({where}) : {fmt.plural(d['communes'], 'commune')}, "
-          f"{fmt.plural(d['population'], 'habitant')}")
+          f"{fmt.plural(d['population'], 'habitant')}" + (f" (population municipale {pop_year})" if pop_year else ""))
+    per = d.get("perimeter") or {}
+    if per.get("published_communes") is not None or per.get("published_population") is not None:
+        vintage = per.get("published_scope")        # vintage of the published population ("INSEE 2019")
+        published = [fmt.plural(per["published_communes"], "commune") if per.get("published_communes") is not None
+                     else None,
+                     fmt.plural(per["published_population"], "habitant") + (f" ({vintage})" if vintage else "")
+                     if per.get("published_population") is not None else None]
+        print(f"  {CONFIDENCE_LABELS.get(per.get('confidence'), per.get('confidence')).capitalize()} ; publié : "
+              f"{', '.join(x for x in published if x)}" + (f" le {fmt.date(per['published_as_of'])}"
+                                                          if per.get("published_as_of") else ""))
     for e in d["indicators"]:
         ind = indicator(e["id"])
         flag = " [DONNÉES FICTIVES]" if e["synthetic"] else ""
@@ -107,25 +119,29 @@ def cmd_commune(args) -> int:
 
 def cmd_territories(args) -> int:
     from atlas import fmt
+    from atlas.read.territories import CONFIDENCE_LABELS
     atlas = _atlas(args)
     rows = []
     for t in atlas.territories(*(args.kind or [])):
         rows.append({"id": t.id, "name": t.name, "kind": t.kind, "communes": len(t.codes),
                      "population": atlas.communes.population_of(t.codes), "confidence": t.confidence,
                      "published_communes": t.published_communes, "published_population": t.published_population,
-                     "published_as_of": t.published_as_of,
+                     "published_scope": t.published_scope, "published_as_of": t.published_as_of,
                      "published_figures": atlas.published_figures(t.id) if t.kind == "cpts" else [],
                      "candidates": list(t.candidates), "perimeter_note": t.perimeter_note})
     errors = atlas.rejected_user_files()
     if args.format == "json":
         _print_json({"territories": rows, "rejected_user_files": errors})
         return 0
-    print(f"{'id':26} {'type':12} {'communes':>8} {'population':>12} {'publié':>20}  confiance")
+    print(f"{'id':26} {'type':12} {'communes':>8} {'population':>12} {'publié':>32}  confiance")
     for r in rows:
+        vintage = r["published_scope"] if r["kind"] == "cpts" else None
         pub = (f"{r['published_communes'] if r['published_communes'] is not None else '—'} / "
-               f"{fmt.integer(r['published_population'], missing='—')}") if r["kind"] == "cpts" else ""
-        print(f"{r['id']:26} {r['kind']:12} {r['communes']:>8} {fmt.integer(r['population']):>12} {pub:>20}  "
-              f"{r['confidence']}")
+               f"{fmt.integer(r['published_population'], missing='—')}"
+               + (f" ({vintage})" if vintage and r["published_population"] is not None else "")) \
+            if r["kind"] == "cpts" else ""
+        print(f"{r['id']:26} {r['kind']:12} {r['communes']:>8} {fmt.integer(r['population']):>12} {pub:>32}  "
+              f"{CONFIDENCE_LABELS.get(r['confidence'], r['confidence'])}")
     for e in errors:
         print(f"fichier refusé : {e}", file=sys.stderr)
     return 0
@@ -245,7 +261,35 @@ def cmd_imports(args) -> int:
     return 0
 
 
+# argparse's own messages in French (it asks gettext, which ships no French catalogue for them).
+ARGPARSE_FR = {
+    "usage: ": "usage : ",
+    "positional arguments": "arguments",
+    "options": "options",
+    "show this help message and exit": "affiche cette aide et quitte",
+    "%(prog)s: error: %(message)s\n": "%(prog)s : erreur : %(message)s\n",
+    "the following arguments are required: %s": "arguments obligatoires manquants : %s",
+    "unrecognized arguments: %s": "arguments non reconnus : %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "choix invalide : %(value)r (choix possibles : %(choices)s)",
+    "argument %(argument_name)s: %(message)s": "argument %(argument_name)s : %(message)s",
+    "expected one argument": "une valeur attendue",
+    "expected at most one argument": "au plus une valeur attendue",
+    "expected at least one argument": "au moins une valeur attendue",
+    "invalid %(type)s value: %(value)r": "valeur invalide (%(type)s attendu) : %(value)r",
+    "not allowed with argument %s": "incompatible avec l'argument %s",
+    "one of the arguments %s is required": "un des arguments %s est obligatoire",
+    "ambiguous option: %(option)s could match %(matches)s": "option ambiguë : %(option)s peut désigner %(matches)s",
+}
+
+
+def _french_argparse() -> None:
+    """Route argparse's messages through :data:`ARGPARSE_FR` (the CLI process only: called by
+    :func:`make_parser`, never at import)."""
+    argparse._ = lambda message: ARGPARSE_FR.get(message, message)
+
+
 def make_parser() -> argparse.ArgumentParser:
+    _french_argparse()
     p = argparse.ArgumentParser(prog="python -m etl", description="Atlas de l'accès aux soins des CPTS : ETL.")
     p.add_argument("--data-dir", help="dossier des données construites (défaut : ATLAS_DATA_DIR ou geodata/)")
     p.add_argument("--debug", action="store_true",
@@ -355,6 +399,9 @@ def main(argv=None) -> int:
     debug = getattr(args, "debug", False)
     try:
         return args.func(args)
+    except BrokenPipeError:                  # output piped into `head`: stop quietly, like any Unix tool
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         if debug:
             traceback.print_exc()

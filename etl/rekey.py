@@ -47,7 +47,11 @@ def rekey_sum_and_weighted(df: pd.DataFrame, rekey: dict[str, str], *, code: str
     """Group rows by current code: ``sums`` are summed, each ``weighted`` column is averaged with
     the column it names as weight (e.g. APL weighted by standardised population), ``first`` keeps
     the first value (in input order: the one order-dependent option). Sums are exact
-    (:func:`group_sums`). Rows whose code is unknown are dropped and reported."""
+    (:func:`group_sums`). Rows whose code is unknown are dropped and reported.
+
+    A group whose weights are all 0 keeps the plain mean of its values: the DREES publishes an APL
+    for communes with a standardised population of 0 (60694, 85165, 85212 in 2023); that APL is
+    kept for the commune, and weighs nothing in the aggregates."""
     weighted = weighted or {}
     first = first or []
     out = df.copy()
@@ -57,7 +61,9 @@ def rekey_sum_and_weighted(df: pd.DataFrame, rekey: dict[str, str], *, code: str
         out[f"__w_{col}"] = out[col] * out[weight]
         # A missing rate must not count its weight in the denominator.
         out[f"__wd_{col}"] = out[weight].where(out[col].notna())
-    summed = [*sums, *(f"__w_{c}" for c in weighted), *(f"__wd_{c}" for c in weighted)]
+        out[f"__s_{col}"] = out[col]
+        out[f"__n_{col}"] = out[col].notna().astype("int64")
+    summed = [*sums, *(f"__{k}_{c}" for k in ("w", "wd", "s", "n") for c in weighted)]
     grouped = group_sums(out, code, summed)
     if first:
         firsts = out.groupby(code, as_index=False, sort=True)[first].first()
@@ -65,7 +71,8 @@ def rekey_sum_and_weighted(df: pd.DataFrame, rekey: dict[str, str], *, code: str
     for col in weighted:
         den = grouped.pop(f"__wd_{col}")
         num = grouped.pop(f"__w_{col}")
-        grouped[col] = (num / den).where(den > 0)
+        plain, count = grouped.pop(f"__s_{col}"), grouped.pop(f"__n_{col}")
+        grouped[col] = (num / den).where(den > 0, (plain / count).where(count > 0))
     return grouped, unknown
 
 

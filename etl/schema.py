@@ -13,10 +13,6 @@ Value rule per indicator (``indicators.aggregation``):
 """
 
 
-# Web simplification tolerance in degrees (EPSG:4326). 0.0005° ≈ 55 m north-south, ≈ 38 m
-# east-west at 46°N: invisible at the zoom of a 40-commune territory, and it shrinks the
-# payload sent to the browser. Topology is preserved (shapely simplify preserve_topology).
-WEB_SIMPLIFY_TOLERANCE_DEG = 0.0005
 
 DDL = """
 CREATE TABLE build_info (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -25,7 +21,7 @@ CREATE TABLE sources (
     id VARCHAR PRIMARY KEY,          -- e.g. 'communes_geometry', 'drees_apl_mg'
     publisher VARCHAR, title VARCHAR, vintage VARCHAR, licence VARCHAR, url VARCHAR,
     format VARCHAR,
-    resolved_from VARCHAR,           -- 'file' | 'mirror' | 'download' | 'registry' | 'demo' | 'unavailable'
+    resolved_from VARCHAR,           -- 'file' | 'mirror' | 'repo' | 'download' | 'registry' | 'demo' | 'unavailable'
     location VARCHAR,                -- file name actually read (no machine path)
     sha256 VARCHAR,
     retrieved_at TIMESTAMP,
@@ -190,6 +186,21 @@ CREATE TABLE IF NOT EXISTS access_parameters (
     threshold DOUBLE,                -- under-supply threshold (GPs 2.5) or NULL
     supply_source_id VARCHAR NOT NULL,
     travel_times VARCHAR NOT NULL    -- how the travel times were had (computed graph or file given)
+);
+
+-- Computed GP accessibility against the DREES APL, per APL year of the build
+-- (atlas/access/validation.py): rank correlations, weighted error, population on the same side of 2.5.
+CREATE TABLE IF NOT EXISTS access_validation (
+    apl_year INTEGER PRIMARY KEY,
+    supply_year INTEGER NOT NULL,
+    communes INTEGER NOT NULL,
+    rho_communes DOUBLE,
+    rho_big_communes DOUBLE,         -- communes of 5,000 inhabitants or more
+    rho_departments DOUBLE,
+    mae DOUBLE,                      -- mean absolute error weighted by the standardised population
+    same_side DOUBLE,                -- share of the population municipale on the same side of 2.5
+    mean_computed DOUBLE,
+    mean_apl DOUBLE
 );
 """
 

@@ -57,6 +57,12 @@ class Source:
     def repo_file(self) -> Path | None:
         return paths.ROOT / self.repo_path if self.repo_path else None
 
+    def parser_function(self):
+        """The function declared by ``parser: module:function`` (what reads this source's file)."""
+        module, _, name = self.parser.partition(":")
+        import importlib
+        return getattr(importlib.import_module(module), name)
+
 
 @dataclass
 class Resolved:
@@ -67,6 +73,10 @@ class Resolved:
     sha256: str = ""
     retrieved_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
     note: str | None = None   # which copy was chosen and why (logged, and kept in the sources table)
+
+    def read(self, path: Path | None = None, **kwargs):
+        """Read the file with the parser the source declares (``path``: e.g. a member extracted from a zip)."""
+        return self.source.parser_function()(path or self.path, **kwargs)
 
 
 def load_sources(path: Path = SOURCES_FILE) -> dict[str, Source]:

@@ -94,3 +94,14 @@ def test_scenario_on_the_build(con, build):
     assert float(np.dot(res.demand, res.after - res.before)) == pytest.approx(res.supply_change, rel=1e-9)
     assert res.territory["after"] != res.territory["before"]
     assert elapsed < 0.5                                                # milliseconds in practice (bench/bench_access.py)
+
+
+def test_build_measures_access_mg_against_each_apl_year(con):
+    rows = con.execute("SELECT apl_year, communes, rho_communes, rho_departments, same_side, mean_computed, mean_apl "
+                       "FROM access_validation ORDER BY apl_year").fetchall()
+    assert [r[0] for r in rows] == [2022, 2023]
+    for _year, n, rho, rho_dep, same, mean_c, mean_apl in rows:
+        assert n > 30_000
+        # figures of the approximate travel times (README, validation): far from random, below the targets
+        assert 0.4 < rho < 1 and 0.75 < rho_dep <= 1 and 0.7 < same <= 1
+        assert mean_c == pytest.approx(mean_apl, rel=0.05)     # activity calibrated on the national APL total

@@ -60,6 +60,9 @@ def test_national_totals_after_rekeying_equal_the_file(atlas, raw_2019):
     assert got["count_msp"] == sum(v for (_, t), v in raw_2019.items() if t == "D113")
     msg = atlas.provenance.sources.loc["insee_bpe_ensemble_2019", "message"]
     assert "BPE 2019 ; population municipale 2023" in msg and "ignorés" not in msg   # no unknown code
+    # the compact citation of tooltips and legends names the vintage, not the whole declaration
+    assert atlas.provenance.short("insee_bpe_ensemble_2019") == "INSEE, BPE 2019"
+    assert atlas.provenance.short("insee_bpe_ensemble_2018") == "INSEE, BPE 2018"
 
 
 def test_merged_commune_is_the_sum_of_its_former_communes(atlas, raw_2019):

@@ -316,3 +316,15 @@ def test_references_do_not_depend_on_row_order(tiny_build):
         con.close()
     for df in seen[1:]:
         pd.testing.assert_frame_equal(df, seen[0], check_exact=True)
+
+
+def test_command_line_mistakes_are_told_in_french_with_exit_2(tmp_path):
+    env = {**os.environ, "ATLAS_DATA_DIR": str(tmp_path)}
+    for args, words in ((["summary"], "arguments obligatoires manquants : --territory"),
+                        (["summary", "--territory", "x", "--year", "abc"], "valeur invalide"),
+                        (["values", "--format", "xml"], "choix invalide"),
+                        (["bogus"], "choix invalide")):
+        r = subprocess.run([sys.executable, "-m", "etl", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                           timeout=60)
+        assert r.returncode == 2 and words in r.stderr and "usage : " in r.stderr, (args, r.stderr)
+        assert "error:" not in r.stderr and "required" not in r.stderr

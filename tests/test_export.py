@@ -193,3 +193,24 @@ def test_png_map_is_the_explorer_map(atlas):
     demo_texts = " ".join(a["text"] for a in demo["layout"]["annotations"])
     assert ("DONNÉES FICTIVES" in demo_texts) == bool(build_layer(atlas, "density_mg", t.codes).legend["synthetic"])
     assert (fig["layout"]["width"], fig["layout"]["height"]) == (1920, 1080)
+
+
+def test_scenario_exports(atlas):
+    """The Simulation page's exports: the CSV lists the communes before / after, the PDF says the
+    territory before and after (one page, French, vector map)."""
+    from pypdf import PdfReader
+
+    from dashboard.exports.scenario_export import scenario_bytes
+    if "mg" not in atlas.access.available:
+        pytest.skip("no computed accessibility in this build")
+    search = "?territoire=aunis-sud&profession=mg&changements=17028:3,17200:-1"
+    data, stem = scenario_bytes(atlas, search, "csv")
+    text = data.decode("utf-8-sig")
+    assert stem == "simulation-aunis-sud-mg" and "Aytré (17028) +3" in text and "Lagord (17200) −1" in text
+    df = pd.read_csv(io.StringIO(text), comment="#", sep=";", decimal=",")
+    assert list(df.columns[:5]) == ["code_commune", "commune", "avant", "apres", "ecart"]
+    assert (df["ecart"] != 0).all() and "17028" in set(df["code_commune"].astype(str).str.zfill(5))
+    pdf, _ = scenario_bytes(atlas, search, "pdf")
+    reader = PdfReader(io.BytesIO(pdf))
+    full = " ".join(p.extract_text() or "" for p in reader.pages)
+    assert "Simulation : CPTS Aunis Sud" in full and "avant" in full and "après" in full

@@ -85,3 +85,13 @@ def test_parse_number_empty():
 def test_format_then_parse_round_trip():
     for x in (0.0, 1.5, 1234.56, 987654.3, -12.75):
         assert math.isclose(parse_number(fmt.number(x, 2)), round(x, 2))
+
+
+def test_counts_take_the_singular_for_zero_and_one():
+    msp, cds = CATALOG["count_msp"], CATALOG["count_cds"]
+    assert fmt.value(1, msp, unit="long") == f"1{fmt.NBSP}maison de santé"
+    assert fmt.value(0, cds, unit="long") == f"0{fmt.NBSP}centre de santé"
+    assert fmt.value(0, cds, unit=True) == f"0{fmt.NBSP}centre"
+    assert fmt.value(2, cds, unit="long") == f"2{fmt.NBSP}centres de santé"
+    assert fmt.value(1, msp, unit=True) == f"1{fmt.NBSP}MSP"                       # an acronym stays
+    assert fmt.value(1, CATALOG["density_mg_liberal"], unit="long").endswith("pour 10 000 habitants")

@@ -61,7 +61,9 @@ def _workbook_value(mirror_dir, sheet, code):
     raise AssertionError(code)
 
 
-@pytest.mark.parametrize("code,year", [("69259", 2023), ("17300", 2022), ("43157", 2023)])
+# 60694, 85165, 85212: published in 2023 with a standardised population of 0; they keep their APL
+@pytest.mark.parametrize("code,year", [("69259", 2023), ("17300", 2022), ("43157", 2023),
+                                       ("60694", 2023), ("85165", 2023), ("85212", 2023)])
 def test_cli_commune_apl_equals_workbook(built_data_dir, mirror_dir, code, year):
     row = _workbook_value(mirror_dir, f"APL {year}", code)
     env = {**os.environ, "ATLAS_DATA_DIR": str(built_data_dir)}
@@ -88,3 +90,39 @@ def test_territory_apl_is_ratio_of_sums(atlas):
     rows = atlas.commune_values("apl_mg", t.codes, 2023)
     fig = atlas.entry("apl_mg", t, year=2023)
     assert fig["value"] == pytest.approx((rows.value * rows.denominator).sum() / rows.denominator.sum())
+
+
+def _commune(built_data_dir, *args):
+    env = {**os.environ, "ATLAS_DATA_DIR": str(built_data_dir)}
+    r = subprocess.run([sys.executable, "-m", "etl", "commune", *args], cwd=ROOT, env=env, capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def test_a_year_without_apl_is_said_unavailable_never_replaced(built_data_dir):
+    ind = {i["id"]: i for i in json.loads(_commune(built_data_dir, "17300", "--year", "2019", "--format",
+                                                   "json"))["indicators"]}
+    apl = ind["apl_mg"]
+    assert apl["year"] == 2019 and apl["value"] is None and apl["available"] is False
+    assert "2019" in apl["reason"] and apl["years"] == [2022, 2023]
+    assert all(v is None for v in apl["reference"].values())          # no 2023 reference passed off as 2019
+    assert ind["density_mg_liberal"]["year"] == 2019 and ind["density_mg_liberal"]["value"] is not None
+    text = _commune(built_data_dir, "17300", "--year", "2019")
+    line = next(x for x in text.splitlines() if x.strip().startswith("Accessibilité potentielle localisée"))
+    assert "(2019) : donnée indisponible (pas de donnée en 2019" in line
+
+
+def test_the_weightless_communes_weigh_nothing_in_their_departement(atlas):
+    """85165 and 85212 keep their published APL but do not move the Vendée reference."""
+    rows = atlas.commune_values("apl_mg", None, 2023)
+    vendee = rows[rows.code.str.startswith("85")]
+    assert vendee.set_index("code").loc[["85165", "85212"], "denominator"].eq(0).all()
+    ref = atlas.entry("apl_mg", atlas.territory("dep-85"), year=2023)["value"]
+    assert ref == pytest.approx((vendee.value * vendee.denominator).sum() / vendee.denominator.sum())
+
+
+def test_mayotte_says_why_it_has_no_apl(built_data_dir):
+    line = next(x for x in _commune(built_data_dir, "97611").splitlines()
+                if x.strip().startswith("Accessibilité potentielle localisée"))
+    assert "Mayotte est hors du champ de l'APL" in line

@@ -1,6 +1,8 @@
 """Parsers of the foundation sources, on tiny files in the official layouts written by the tests."""
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 import shapely
 
@@ -156,6 +158,18 @@ def test_apl_rekey_weighted_by_standardised_population(tmp_path):
     assert alpha.pop_std == 1000.0 and alpha.pop_total == 1000
     assert alpha.apl_mg == pytest.approx((3.0 * 800 + 1.0 * 200) / 1000)   # 2.6, not the mean 2.0
     assert unknown == []
+
+
+def test_rekey_keeps_a_published_rate_whose_weight_is_zero():
+    """The DREES publishes an APL for communes of standardised population 0 (60694, 85165, 85212 in
+    2023): the commune keeps it (plain mean of its rows), and it weighs 0 in any aggregate."""
+    df = pd.DataFrame({"code": ["A", "B1", "B2", "C"], "apl": [1.453, 3.0, 2.0, np.nan],
+                       "pop": [0.0, 0.0, 0.0, 0.0]})
+    out, _ = rekey_sum_and_weighted(df, {"A": "A", "B1": "B", "B2": "B", "C": "C"}, sums=["pop"], weighted={"apl": "pop"})
+    got = out.set_index("code")
+    assert got.at["A", "apl"] == pytest.approx(1.453) and got.at["B", "apl"] == pytest.approx(2.5)
+    assert np.isnan(got.at["C", "apl"])                       # no value published: none invented
+    assert (got["pop"] == 0).all()
 
 
 # -- territory CSVs ---------------------------------------------------------------------------------

@@ -72,7 +72,7 @@ def test_scenario_from_a_file_and_bad_input_exit_2(built_data_dir, tmp_path):
     d = json.loads(r.stdout)
     assert [c["commune"] for c in d["changes"]] == ["17300", "17028"] and d["territory"]["id"] == "france"
     for args, words in ((["--profession", "mg", "--commune", "99999", "--delta", "1"], "commune inconnue"),
-                        (["--profession", "xx", "--commune", "17300", "--delta", "1"], "invalid choice"),
+                        (["--profession", "xx", "--commune", "17300", "--delta", "1"], "choix invalide"),
                         (["--profession", "mg", "--commune", "17300", "--delta", "-100000"], "impossible d'en retirer")):
         r = run(built_data_dir, *args)
         assert r.returncode == 2 and words in r.stderr and "Traceback" not in r.stderr, (args, r.stderr)

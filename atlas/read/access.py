@@ -38,6 +38,27 @@ class Accessibility:
         have = {r[0] for r in self._db.rows("SELECT DISTINCT profession FROM access_inputs")}
         return [p for p in ACCESS_SUPPLIES if p in have]
 
+    def parameters(self) -> list[dict]:
+        """One row per computed supply: decay steps, activity, demand, units and their sources
+        (the build's ``access_parameters``), in the order of ``ACCESS_SUPPLIES``."""
+        if not self._db.has_table("access_parameters"):
+            return []
+        cols = ["profession", "year", "decay_steps", "cutoff", "time_error_sigma", "decay_source", "activity",
+                "activity_source", "demand_source", "supply_unit", "value_unit", "threshold", "travel_times"]
+        rows = [dict(zip(cols, r)) for r in self._db.rows(f"SELECT {', '.join(cols)} FROM access_parameters")]
+        order = {p: i for i, p in enumerate(ACCESS_SUPPLIES)}
+        return sorted(rows, key=lambda r: order.get(r["profession"], len(order)))
+
+    def validation(self) -> list[dict]:
+        """``access_mg`` against the DREES APL, one row per APL year (the build's ``access_validation``,
+        :mod:`atlas.access.validation`)."""
+        if not self._db.has_table("access_validation"):
+            return []
+        cols = ["apl_year", "supply_year", "communes", "rho_communes", "rho_big_communes", "rho_departments", "mae",
+                "same_side", "mean_computed", "mean_apl"]
+        return [dict(zip(cols, r)) for r in
+                self._db.rows(f"SELECT {', '.join(cols)} FROM access_validation ORDER BY apl_year")]
+
     def _travel_pairs(self):
         with self._lock:
             if self._pairs is None:

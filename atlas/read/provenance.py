@@ -52,6 +52,8 @@ class Provenance:
             publisher = publisher[:publisher.index(" (")]
         publisher = publisher.split(" - ")[0]
         vintage = str(s.vintage or "")
+        if " (" in vintage:                         # "BPE 2019 (équipements au 1er janvier 2019, …)" -> "BPE 2019"
+            vintage = vintage[:vintage.index(" (")]
         return f"{publisher}, {vintage}" if vintage and len(vintage) <= 24 else publisher
 
     def synthetic(self, source_id: str | None) -> bool:

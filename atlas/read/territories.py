@@ -15,6 +15,11 @@ from .db import BuildDB
 
 KINDS = {"cpts": "CPTS", "departement": "Département", "region": "Région", "epci": "EPCI", "user": "Vos territoires"}
 KIND_ORDER = ("cpts", "user", "epci", "departement", "region")
+# How sure a territory's list of communes is, in French (pages, exports, CLI).
+CONFIDENCE_LABELS = {"high": "périmètre exact", "exact": "périmètre exact", "medium": "périmètre probable",
+                     "low": "périmètre approximatif (faible confiance)",
+                     "superset": "périmètre approché par excès (sur-ensemble)", "very_low": "périmètre incertain",
+                     "unknown": "périmètre inconnu", "user": "territoire défini par l'utilisateur"}
 EPCI_TYPES = {"CC": "communauté de communes", "CA": "communauté d'agglomération", "CU": "communauté urbaine",
               "METRO": "métropole", "MET69": "métropole de Lyon", "EPT": "établissement public territorial"}
 

@@ -381,8 +381,6 @@ def validate_indicator_table(path, valid_codes=None, *, original_name: str | Non
     ``rekey`` (old code -> current code) lets the message suggest the current code of a merged commune."""
     path = Path(path)
     name = original_name or path.name
-    if valid_codes is not None and hasattr(valid_codes, "valid_codes"):
-        valid_codes = valid_codes.valid_codes
     probs = _Collector(name)
     parsed = _read_table(path, name, probs)
     empty = pd.DataFrame(columns=["indicator_id", "code", "year", "value", "numerator", "denominator",
@@ -541,8 +539,6 @@ def import_indicator_table(path, valid_codes=None, dest_dir: Path | None = None,
 
     path = Path(path)
     name = original_name or path.name
-    if valid_codes is not None and hasattr(valid_codes, "valid_codes"):
-        valid_codes = valid_codes.valid_codes
     if valid_codes is None:
         raise AtlasError("import : la liste des communes (base construite) est nécessaire pour valider le fichier")
     why = limits.label_problem(source_label, limits.MAX_LABEL_CHARS) if source_label else None

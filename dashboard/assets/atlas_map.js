@@ -71,11 +71,16 @@
   }
 
   // atlas.fmt.value(x, ind, unit=True) from the server's format spec (atlas.fmt.js_spec + unit_for_js)
+  // f.signed (a change between two years or a scenario): "+1,2" / "−0,5" / "0,0", as atlas.fmt.signed
   function value(x, f) {
     var s = number(x, f.decimals, f);
+    if (f.signed && typeof x === 'number' && isFinite(x) && s.charAt(0) !== (f.minus || '\u2212') && /[1-9]/.test(s)) {
+      s = '+' + s;
+    }
     if (!f.unit) { return s; }
     if (f.percent) { return s + '\u202f%'; }
-    return s + (f.nbsp || '\u00a0') + f.unit;
+    var unit = (f.unit_one && typeof x === 'number' && Math.abs(x) < 2) ? f.unit_one : f.unit;   // "1 centre"
+    return s + (f.nbsp || '\u00a0') + unit;
   }
 
   /* ---------- CRC-32 of the drawn codes (the paint is positional: both sides check the list) ---------- */

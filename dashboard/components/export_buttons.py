@@ -60,6 +60,14 @@ def _export(clicks, context):
     fmt = trig.get("format") if trig.get("format") in LABELS else "csv"
     context = mapping(context)
     atlas = current()
+    if isinstance(context.get("scenario"), str):          # the Simulation page exports its scenario
+        from dashboard.exports.scenario_export import scenario_bytes
+        try:
+            data, stem = scenario_bytes(atlas, context["scenario"][:4000], fmt)
+        except (AtlasError, RuntimeError) as exc:
+            return None, f"Export impossible : {exc}"
+        name = f"atlas-{export_filename(stem, fmt.replace('-intl', ''))[len('atlas-'):]}"
+        return dcc.send_bytes(data, name, type=MIME[fmt]), f"{name} prêt."
     territory = territory_or_none(atlas, context.get("territory"))
     if territory is None:
         return None, "Choisissez d'abord un territoire."

@@ -9,13 +9,10 @@ from __future__ import annotations
 from dash import dcc, html
 
 from atlas import fmt
+from atlas.read.territories import CONFIDENCE_LABELS  # noqa: F401 - the pages import it from here
 
 from ..published import perimeter_explanation, source_citation
 
-CONFIDENCE_LABELS = {"high": "périmètre exact", "exact": "périmètre exact", "medium": "périmètre probable",
-                     "low": "périmètre approximatif (faible confiance)",
-                     "superset": "périmètre approché par excès (sur-ensemble)", "very_low": "périmètre incertain",
-                     "unknown": "périmètre inconnu", "user": "territoire défini par l'utilisateur"}
 EDITOR_PATH = "/editeur"
 
 

@@ -87,13 +87,16 @@ def _legend_items(legend: dict, font_size: int, width: int, plot_h: float, outli
 
 def presentation_map_figure(atlas, territory_id: str, indicator_id: str, year: int | None = None, *,
                             extent: str = "territoire", width: int = 1920, height: int = 1080,
-                            font_size: int = 22, mode: str = VALUE, since: int | None = None) -> dict:
-    """The explorer's map for (territory, indicator, year, extent) with title, legend and sources."""
+                            font_size: int = 22, mode: str = VALUE, since: int | None = None,
+                            layer_for=None) -> dict:
+    """The explorer's map for (territory, indicator, year, extent) with title, legend and sources.
+    ``layer_for(codes)``: another layer of the drawn communes (the Simulation page's scenario)."""
     ind = indicator(indicator_id)
     t = atlas.territory(territory_id)
     area_id, codes = view_codes(atlas, t, extent)
     area = atlas.geometry.area(codes, area_id)
-    layer = build_layer(atlas, ind.id, area.codes, year, mode=mode, since=since, focus=t.codes)
+    layer = layer_for(area.codes) if layer_for else \
+        build_layer(atlas, ind.id, area.codes, year, mode=mode, since=since, focus=t.codes)
     outline = atlas.geometry.outline(t.codes) if t.codes else None
     fig = map_figure(area, layer, outline=outline, height=height)
     legend = layer.legend

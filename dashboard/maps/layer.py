@@ -76,6 +76,27 @@ def _legend(atlas, ind: Indicator, layer_codes, z, cls: Classification, year, si
     }
 
 
+def layer_from_values(atlas, indicator_id: str, codes, values, status, year: int | None, *, mode: str = VALUE,
+                      since: int | None = None, classification: Classification | None = None, source_ids=(),
+                      synthetic: bool = False, reason: str | None = None, title: str | None = None) -> Layer:
+    """A layer of given values (e.g. a scenario's access after a change), classified like the others
+    unless ``classification`` is given (the "after" map keeps the "before" map's classes)."""
+    ind = indicator(indicator_id)
+    values = np.asarray(values, dtype="float64")
+    status = np.asarray(status, dtype=object)
+    if classification is not None:
+        cls = classification
+    elif mode == CHANGE:
+        cls = classify_change(ind, values[status == OK])
+    else:
+        cls = classify(ind, values[status == OK])
+    z = class_codes(values, status, cls)
+    legend = _legend(atlas, ind, list(codes), z, cls, year, since, mode, list(source_ids), synthetic, reason)
+    if title:
+        legend["title"] = title
+    return Layer(ind.id, year, since, mode, list(codes), values, status, z, cls, legend)
+
+
 def build_layer(atlas, indicator_id: str, codes, year: int | None = None, *, mode: str = VALUE,
                 since: int | None = None, focus=None) -> Layer:
     """The layer of ``indicator_id`` over ``codes`` (the communes drawn). ``year`` None: the
@@ -104,10 +125,7 @@ def build_layer(atlas, indicator_id: str, codes, year: int | None = None, *, mod
         status = np.where(both, OK, np.where((status == SECRET) | (before["status"] == SECRET), SECRET, MISSING))
         synthetic = synthetic or bool(before.loc[before["status"] != MISSING, "synthetic"].any())
         source_ids = sorted(set(source_ids) | {s for s in before.loc[before["status"] != MISSING, "source_id"] if s})
-        cls = classify_change(ind, values[status == OK])
     else:
         mode, since = VALUE, None
-        cls = classify(ind, values[status == OK])
-    z = class_codes(values, status, cls)
-    legend = _legend(atlas, ind, codes, z, cls, year, since, mode, source_ids, synthetic, reason)
-    return Layer(ind.id, year, since, mode, codes, values, status, z, cls, legend)
+    return layer_from_values(atlas, ind.id, codes, values, status, year, mode=mode, since=since,
+                             source_ids=source_ids, synthetic=synthetic, reason=reason)

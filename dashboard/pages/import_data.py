@@ -25,7 +25,7 @@ from atlas.userdata.imports import COLUMNS, delete_import, import_indicator_tabl
 from dashboard.uploads import UploadRefused, decode_upload, limit_text, max_upload_bytes
 from dashboard.validation import any_clicks, text
 
-dash.register_page(__name__, path="/import", name="Import", order=3, title="Import d'indicateurs CPAM")
+dash.register_page(__name__, path="/import", name="Import", order=4, title="Import d'indicateurs CPAM")
 
 ALLOWED_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx")
 

@@ -3,17 +3,20 @@ synthetic or not), every indicator (definition, formula, unit, aggregation rule,
 and the perimeter evidence of each CPTS."""
 from __future__ import annotations
 
+import json
+
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
 
 from atlas import fmt
-from atlas.catalog import CATALOG, SECRET_THRESHOLD
+from atlas.access.validation import TARGETS, Validation, meets_targets
+from atlas.catalog import CATALOG, SECRET_THRESHOLD, access_id
 from atlas.read import current
 from dashboard.components.perimeter_note import CONFIDENCE_LABELS, published_text
 from dashboard.published import figure_rows, perimeter_explanation, source_citation
 
-dash.register_page(__name__, path="/methodes", name="Méthodes et sources", order=4, title="Méthodes et sources")
+dash.register_page(__name__, path="/methodes", name="Méthodes et sources", order=5, title="Méthodes et sources")
 
 AGGREGATION = {"sum": "somme des valeurs communales", "ratio": "rapport des sommes (Σ numérateurs / Σ dénominateurs)"}
 
@@ -78,6 +81,7 @@ def layout(**_query):
                f"{fmt.threshold_text(CATALOG['apl_mg']).capitalize()}.", className="small"),
         _table(["Id", "Indicateur", "Définition", "Formule", "Unité", "Agrégation", "Petits effectifs"], ind_rows,
                "methods-indicators"),
+        *_computed_access(atlas),
         html.H2("Règles", className="h5 mt-4"),
         html.Div(_rules(), id="methods-rules", className="small"),
         html.H2("Périmètres des CPTS : ce qui est établi", className="h5 mt-4"),
@@ -85,6 +89,54 @@ def layout(**_query):
                "reconstruits à partir de sources publiques, avec un niveau de confiance.", className="small"),
         html.Div(terr, id="methods-perimeters"),
     ], id="methods-page")
+
+
+def _computed_access(atlas) -> list:
+    """Parameters of each computed accessibility and how access_mg compares with the DREES APL."""
+    params = atlas.access.parameters()
+    if not params:
+        return []
+    rows = []
+    for r in params:
+        ind = CATALOG[access_id(r["profession"])]
+        steps = json.loads(r["decay_steps"])
+        rows.append([ind.label, str(r["year"]),
+                     " ; ".join(f"< {fmt.number(b)} min : {fmt.number(w, 2)}" for b, w in steps),
+                     f"{fmt.number(r['activity'])} ({r['activity_source']})", r["demand_source"], r["value_unit"]])
+    out = [html.H2("Accessibilité calculée", className="h5 mt-4"),
+           html.P(["Accessibilité potentielle localisée (méthode de la DREES, deux étapes) calculée par l'atlas sur "
+                   "l'offre réelle de la BPE, pour chaque profession. Temps de trajet : ", r["travel_times"], "."],
+                  className="small"),
+           _table(["Indicateur", "Offre (année)", "Pondération par le temps", "Activité d'un professionnel",
+                   "Demande", "Unité"], rows, "methods-access-parameters")]
+    checks = atlas.access.validation()
+    if checks:
+        out += [html.H3("Comparaison avec l'APL publiée par la DREES (médecins généralistes)", className="h6 mt-3"),
+                _table(["APL", "Offre BPE", "Communes", "ρ communes", "ρ communes ≥ 5 000 hab.", "ρ départements",
+                        "Écart absolu moyen", "Population du même côté de 2,5", "Moyenne calculée / APL"],
+                       [[str(v["apl_year"]), str(v["supply_year"]), fmt.integer(v["communes"]),
+                         fmt.number(v["rho_communes"], 2), fmt.number(v["rho_big_communes"], 2),
+                         fmt.number(v["rho_departments"], 2), fmt.number(v["mae"], 2), fmt.percent(100 * v["same_side"]),
+                         f"{fmt.number(v['mean_computed'], 2)} / {fmt.number(v['mean_apl'], 2)}"] for v in checks],
+                       "methods-access-validation"),
+                html.P(f"ρ : corrélation de rang de Spearman. Objectifs visés : ρ communes ≥ "
+                       f"{fmt.number(TARGETS['rho_communes'], 2)}, ρ départements ≥ "
+                       f"{fmt.number(TARGETS['rho_departments'], 2)}, {fmt.percent(100 * TARGETS['same_side'], 0)} de la "
+                       f"population du même côté du seuil ; {_targets_text(checks[-1])}. Raisons connues des écarts : "
+                       "temps de trajet approchés (pas de distancier routier hors ligne), offre BPE plus ancienne que l'APL, activité "
+                       "de chaque médecin inconnue en données ouvertes (une activité standard pour tous). Une matrice "
+                       "de temps routiers peut être fournie au build (--file travel_times=…). L'APL publiée reste "
+                       "la référence ; l'accessibilité calculée sert aux autres professions et aux simulations.",
+                       className="small")]
+    return out
+
+
+def _targets_text(check: dict) -> str:
+    met = meets_targets(Validation(**{k: check[k] for k in Validation.__dataclass_fields__}))
+    missed = [label for key, label in (("rho_communes", "ρ communes"), ("rho_departments", "ρ départements"),
+                                       ("same_side", "population du même côté")) if not met[key]]
+    year = check["apl_year"]
+    return f"tous atteints pour l'APL {year}" if not missed else f"non atteints pour l'APL {year} : {', '.join(missed)}"
 
 
 def _rules() -> list:

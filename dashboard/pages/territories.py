@@ -11,7 +11,7 @@ from dashboard.components.perimeter_note import CONFIDENCE_LABELS
 from dashboard.components.territory_picker import territory_picker
 from dashboard.validation import territory_or_none
 
-dash.register_page(__name__, path="/territoires", name="Territoires", order=5, title="Territoires – Atlas")
+dash.register_page(__name__, path="/territoires", name="Territoires", order=6, title="Territoires – Atlas")
 
 
 def _row(atlas, t):

@@ -66,13 +66,10 @@ OPTIONAL_COLUMNS = {"section": "Code section tableau pharmaciens"}
 
 # RPPS profession code -> atlas profession id (médecins are GPs only with a GP savoir-faire)
 PROFESSION_CODES = {"10": "mg", "21": "pharma", "40": "dent", "50": "sf", "60": "inf", "70": "mk"}
-PROFESSION_LABELS = {"10": "Médecin", "21": "Pharmacien", "40": "Chirurgien-Dentiste", "50": "Sage-Femme",
-                     "60": "Infirmier", "70": "Masseur-Kinésithérapeute"}
 GP_SAVOIR_FAIRE = {"SM26": "Qualifié en Médecine Générale", "SM53": "Spécialiste en Médecine Générale",
                    "SM54": "Médecine Générale"}
 PHARMACY_SECTIONS = {"A": "Pharmacien titulaire d'officine", "D": "Pharmacien adjoint d'officine"}
 MODES = {"L": "liberal", "S": "salarie", "B": "benevole"}
-MODE_LABELS = {"L": "Libéral", "S": "Salarié", "B": "Bénévole"}
 
 FILE_DATE = re.compile(r"(20\d{2})(\d{2})(\d{2})")
 
@@ -227,21 +224,26 @@ def read_personne_activite(path: Path, *, rekey: dict[str, str] | None = None,
         con.register("rekey_df", rekey_df)
         con.register("postal_df", postal_fallback_map(postal, population))
         use_rekey = bool(rekey)
-        section_expr = "section IN ('A', 'D')" if has_section else "TRUE"
+        sections = ", ".join(f"'{k}'" for k in PHARMACY_SECTIONS)
+        section_expr = f"section IN ({sections})" if has_section else "TRUE"
+        # the SQL is written from the constants above: one list of professions, modes and sections
+        professions = " ".join(
+            f"WHEN '{code}' THEN " + ("(CASE WHEN g.pp IS NOT NULL THEN 'mg' END)" if prof == "mg" else
+                                      f"(CASE WHEN {section_expr} THEN 'pharma' END)" if prof == "pharma" else f"'{prof}'")
+            for code, prof in PROFESSION_CODES.items())
+        modes = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in MODES.items())
+        gp_code = next(code for code, prof in PROFESSION_CODES.items() if prof == "mg")
         con.execute(f"""
             CREATE TEMP TABLE located AS
-            WITH gps AS (SELECT DISTINCT pp FROM rows WHERE prof = '10' AND sf IN ({", ".join(f"'{c}'" for c in GP_SAVOIR_FAIRE)})),
+            WITH gps AS (SELECT DISTINCT pp FROM rows WHERE prof = '{gp_code}'
+                                                          AND sf IN ({", ".join(f"'{c}'" for c in GP_SAVOIR_FAIRE)})),
             classified AS (
                 SELECT r.pp,
-                       CASE r.prof WHEN '10' THEN (CASE WHEN g.pp IS NOT NULL THEN 'mg' END)
-                                   WHEN '21' THEN (CASE WHEN {section_expr} THEN 'pharma' END)
-                                   WHEN '40' THEN 'dent' WHEN '50' THEN 'sf' WHEN '60' THEN 'inf' WHEN '70' THEN 'mk'
-                       END AS profession,
-                       CASE upper(r.mode) WHEN 'L' THEN 'liberal' WHEN 'S' THEN 'salarie' WHEN 'B' THEN 'benevole'
-                                          ELSE 'autre' END AS mode,
+                       CASE r.prof {professions} END AS profession,
+                       CASE upper(r.mode) {modes} ELSE 'autre' END AS mode,
                        nullif(r.com, '') AS com, nullif(r.cp, '') AS cp
                 FROM rows r LEFT JOIN gps g ON g.pp = r.pp
-                WHERE r.prof IN ('10', '21', '40', '50', '60', '70')
+                WHERE r.prof IN ({", ".join(f"'{c}'" for c in PROFESSION_CODES)})
             )
             SELECT c.*, {"k.code" if use_rekey else "c.com"} AS com_code, p.code AS cp_code, p.ambiguous,
                    coalesce({"k.code" if use_rekey else "c.com"}, CASE WHEN c.com IS NULL THEN p.code END) AS code

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from atlas import paths
+from atlas.access import validation
 from atlas.access.model import AccessModel, pair_indices
 from atlas.access.parameters import DEMAND_STANDARDISED, PARAMETERS
 from atlas.access.weights import MAX_CUTOFF_MINUTES, TIME_ERROR_SIGMA, table_cutoff
@@ -62,7 +63,7 @@ def run(ctx) -> None:
     oi, di, known = pair_indices(codes, pairs["code_origine"].to_numpy(), pairs["code_destination"].to_numpy())
     oi, di, minutes = oi[known], di[known], pairs["minutes"].to_numpy(dtype=float)[known]
 
-    inputs, params, values = [], [], []
+    inputs, params, values, checks = [], [], [], []
     for prof in ACCESS_SUPPLIES:
         part = supply[supply["profession"] == prof]
         if part.empty:
@@ -91,6 +92,8 @@ def run(ctx) -> None:
             "source_id": source_id, "synthetic": synthetic}))
         agg = model.aggregate()
         log(f"  {access_id(prof)} {year} : France {agg['value']:.3g} ({p.value_unit})")
+        if prof == "mg":
+            checks = _validate(ctx.con, codes, model.values, year, p.threshold)
 
     con = ctx.con
     con.execute(schema.ACCESS_DDL)
@@ -107,7 +110,35 @@ def run(ctx) -> None:
     con.register("__ap", pd.DataFrame(params)[cols])
     con.execute(f"INSERT INTO access_parameters SELECT {', '.join(cols)} FROM __ap")
     con.unregister("__ap")
+    con.execute("DELETE FROM access_validation")
+    if checks:
+        con.register("__av", pd.DataFrame(checks))
+        con.execute("INSERT INTO access_validation BY NAME SELECT * FROM __av")
+        con.unregister("__av")
     ctx.replace_commune_values([access_id(p) for p in ACCESS_SUPPLIES], pd.concat(values, ignore_index=True))
+
+
+# -- validation -------------------------------------------------------------------------------------------
+def _validate(con, codes: np.ndarray, values: np.ndarray, supply_year: int, threshold: float | None) -> list[dict]:
+    """``access_mg`` against each APL year of the build (:func:`atlas.access.validation.compare`)."""
+    frame = con.execute("""SELECT v.year, v.code, v.value, v.denominator, coalesce(c.population, 0) AS population,
+                                  c.departement
+                           FROM commune_values v JOIN communes c USING (code)
+                           WHERE v.indicator_id = 'apl_mg' AND NOT v.synthetic ORDER BY v.year, v.code""").df()
+    rows = []
+    computed = pd.Series(values, index=codes)
+    for year, part in frame.groupby("year"):
+        try:
+            v = validation.compare(computed.reindex(part["code"]).to_numpy(), part["value"], part["denominator"],
+                                   part["population"], part["departement"], threshold=threshold or 2.5,
+                                   apl_year=int(year))
+        except ValueError as exc:
+            log(f"  validation contre l'APL {year} impossible : {exc}")
+            continue
+        log(f"  access_mg contre APL {year} : ρ communes {v.rho_communes:.2f}, ρ départements "
+            f"{v.rho_departments:.2f}, {100 * v.same_side:.0f} % de la population du même côté de 2,5")
+        rows.append({**v.as_row(), "supply_year": int(supply_year)})
+    return rows
 
 
 # -- travel times -----------------------------------------------------------------------------------------
@@ -117,7 +148,7 @@ def _travel_times(ctx, codes: np.ndarray, population: np.ndarray) -> tuple[pd.Da
     the smoothed catchment, 27.7 min; see atlas/access/weights.py)."""
     if ctx.options.files.get("travel_times") is not None:
         res = ctx.resolve("travel_times", required=True)
-        pairs = traveltime.read_travel_times_file(res.path, set(codes), cutoff=MAX_CUTOFF_MINUTES)
+        pairs = res.read(known_codes=set(codes), cutoff=MAX_CUTOFF_MINUTES)
         ctx.record_source(res, message=f"{len(pairs)} paires de communes < {MAX_CUTOFF_MINUTES:g} min")
         return pairs, f"fichier fourni ({res.path.name}), temps exacts", 0.0
     geo = gpd.read_parquet(ctx.staging / paths.COMMUNES_FULL_FILE, columns=["code", "geometry"])
@@ -126,7 +157,7 @@ def _travel_times(ctx, codes: np.ndarray, population: np.ndarray) -> tuple[pd.Da
     town_halls = None
     th_src = ctx.resolve("communes_town_halls")
     if th_src is not None:
-        town_halls = traveltime.read_town_halls(th_src.path)
+        town_halls = th_src.read()
     result = traveltime.travel_time_table(codes[has], geo.geometry.to_numpy()[has], population[has], town_halls,
                                           ctx.rekey or {}, cutoff=table_cutoff(TIME_ERROR_SIGMA))
     message = (f"{result.town_hall_points} communes situées à leur mairie, {int(has.sum()) - result.town_hall_points} "

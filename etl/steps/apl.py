@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..parsers.apl import read_apl_workbook
 from ..rekey import rekey_sum_and_weighted
 
 
@@ -11,7 +10,7 @@ def run(ctx) -> None:
     src = ctx.resolve("drees_apl_mg")
     if src is None:
         return
-    raw = read_apl_workbook(src.path)
+    raw = src.read()
     frames = []
     for year, part in raw.groupby("year"):
         grouped, unknown = rekey_sum_and_weighted(

@@ -26,7 +26,6 @@ import pandas as pd
 
 from atlas import fmt
 from atlas.catalog import BPE_PROFESSIONS, CATALOG, STRUCTURES, density_id
-from ..parsers.bpe_ensemble import read_bpe_ensemble
 from .communes import POPULATION_YEAR
 
 BPE_SOURCES = ("insee_bpe_ensemble_2018", "insee_bpe_ensemble_2019", "insee_bpe_denombrement")
@@ -97,7 +96,7 @@ def run(ctx) -> None:
         src = ctx.resolve(sid)
         if src is None:
             continue
-        res = read_bpe_ensemble(src.path, rekey=ctx.rekey, extract_dir=ctx.cache_dir / sid / "extracted")
+        res = src.read(rekey=ctx.rekey, extract_dir=ctx.cache_dir / sid / "extracted")
         counts = res.counts
         twice = sorted(y for y in set(counts["year"]) if y in year_source)
         message = source_message(res.stats)

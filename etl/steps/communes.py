@@ -7,8 +7,6 @@ import shapely
 
 from atlas import paths
 from atlas.errors import AtlasError
-from ..parsers.decoupage import read_decoupage_tarball
-from ..parsers.geometry import read_commune_geometry
 from ..rekey import rekey_geometries
 
 # Etalab découpage administratif 6.0.0 carries the populations légales 2023 (in force on 1 January 2026).
@@ -17,7 +15,7 @@ POPULATION_YEAR = 2023
 
 def run(ctx) -> None:
     admin_src = ctx.resolve("communes_admin")
-    admin = read_decoupage_tarball(admin_src.path)
+    admin = admin_src.read()
     ctx.rekey = admin.rekey
     ctx.postal = admin.postal
     communes = admin.communes.copy()
@@ -29,7 +27,7 @@ def run(ctx) -> None:
         return
 
     geo_src = ctx.resolve("communes_geometry")
-    geom = read_commune_geometry(geo_src.path)
+    geom = geo_src.read()
     geom, unknown = rekey_geometries(geom, admin.rekey)
     if unknown:
         ctx.warnings.append(f"Géométries : {len(unknown)} code(s) absents du COG courant ignorés : "

@@ -3,16 +3,14 @@ with ``--file cpam_commune_indicators=FICHIER``), through the same validator as 
 from __future__ import annotations
 
 from atlas.errors import InputError
-from atlas.userdata.imports import importable_indicators, validate_indicator_table
 
 
 def run(ctx) -> None:
-    ids = importable_indicators()
     src = ctx.resolve_or_demo("cpam_commune_indicators")
     ctx.con.execute("DELETE FROM commune_values WHERE source_id = ?", ["cpam_commune_indicators"])
     if src is None:
         return
-    rows, problems = validate_indicator_table(src.path, set(ctx.communes["code"]), rekey=ctx.rekey)
+    rows, problems = src.read(valid_codes=set(ctx.communes["code"]), rekey=ctx.rekey)
     if problems:
         raise InputError(src.path.name, "table d'indicateurs communaux refusée :\n  " + "\n  ".join(map(str, problems[:50])))
     synthetic = src.resolved_from == "demo" or bool(rows["synthetic"].any())
@@ -22,4 +20,3 @@ def run(ctx) -> None:
     labels = sorted(set(rows["source_label"].dropna()))
     ctx.record_source(src, synthetic=synthetic,
                       message=f"{len(df)} valeurs communales ({', '.join(present)}) ; source : {'; '.join(labels) or '—'}")
-    _ = ids

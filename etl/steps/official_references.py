@@ -11,24 +11,14 @@ as the three real Odissé JSON exports, one per level (etl/parsers/spf_vaccinati
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import pandas as pd
 
 from atlas import fmt
 from atlas.catalog import CATALOG
-from ..parsers.official_refs import read_official_references
-from ..parsers.spf_vaccination import read_spf_vaccination
 
 SPF_VACCINATION_SOURCES = ("spf_vaccination_departement", "spf_vaccination_region", "spf_vaccination_france")
 OFFICIAL_SOURCES = ("ameli_sans_mt", *SPF_VACCINATION_SOURCES, "spf_depistage_cancers")
-
-
-def read_references(source_id: str, path: Path) -> pd.DataFrame:
-    """Reference rows of one official source, with the parser of its format."""
-    if source_id in SPF_VACCINATION_SOURCES:
-        return read_spf_vaccination(path)
-    return read_official_references(path, source_id)
 
 
 def run(ctx) -> None:
@@ -40,7 +30,8 @@ def run(ctx) -> None:
         if src is None:
             continue
         synthetic = src.resolved_from == "demo" or src.source.synthetic
-        df = read_references(sid, src.path)
+        # each source's own parser (sources.yaml): SpF JSON exports, or the Opendatasoft CSV reader
+        df = src.read() if sid in SPF_VACCINATION_SOURCES else src.read(source_id=sid)
         df = df[df["indicator_id"].isin(CATALOG)]
         if df.empty:
             ctx.warnings.append(f"{sid} : aucune valeur de référence lue")

@@ -23,8 +23,7 @@ import pyarrow.parquet as pq
 from atlas import fmt, paths
 from .. import schema
 from atlas.catalog import BPE_PROFESSIONS, CATALOG, PROFESSIONS, density_id
-from ..parsers.bpe import read_bpe_health
-from ..parsers.rpps import distinct_counts_sql, read_personne_activite
+from ..parsers.rpps import distinct_counts_sql
 from ..sources import extract_member
 from .communes import POPULATION_YEAR
 from .levels import LEVEL_COLUMNS, covered_areas, with_levels
@@ -74,7 +73,7 @@ def run_rpps(ctx) -> None:
     path = _unzip(ctx, src, "*personne_activite*.txt")
     communes = ctx.communes
     population = dict(zip(communes["code"], communes["population"].astype("float64")))
-    res = read_personne_activite(path, rekey=ctx.rekey, postal=ctx.postal, population=population)
+    res = src.read(path, rekey=ctx.rekey, postal=ctx.postal, population=population)
     counts = res.counts
     tag = {"year": res.year, "source_id": src.source.id, "synthetic": synthetic}
     _insert(con, "professionals_by_commune",
@@ -163,7 +162,7 @@ def run_bpe(ctx) -> None:
         return
     synthetic = src.resolved_from == "demo" or src.source.synthetic
     path = _unzip(ctx, src, "*.csv")
-    locs, stats = read_bpe_health(path, rekey=ctx.rekey)
+    locs, stats = src.read(path, rekey=ctx.rekey)
     out = pd.DataFrame({"id": locs["id"], "profession": locs["profession"], "type_code": locs["typequ"],
                         "label": locs["label"], "code": locs["code"], "lon": locs["lon"], "lat": locs["lat"],
                         "year": locs["year"].astype("int32"), "source_id": src.source.id, "synthetic": synthetic})

@@ -1,15 +1,14 @@
 """CPTS territories: perimeters with their evidence and the figures published about them."""
 from __future__ import annotations
 
-from ..parsers.territories import read_published_figures, read_seed_perimeters
 from ..territories import build_territory_tables
 
 
 def run(ctx) -> None:
     per_src = ctx.resolve("cpts_perimeters")
     fig_src = ctx.resolve("cpts_published_figures")
-    perimeters = read_seed_perimeters(per_src.path) if per_src else None
-    figures = read_published_figures(fig_src.path) if fig_src else None
+    perimeters = per_src.read() if per_src else None
+    figures = fig_src.read() if fig_src else None
     territories, tc, warnings = build_territory_tables(perimeters, figures, ctx.communes)
     ctx.warnings.extend(warnings)
     con = ctx.con

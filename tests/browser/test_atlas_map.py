@@ -130,10 +130,10 @@ def test_browser_writes_values_with_units_as_atlas_fmt(page, live_server):
     from dashboard.components.atlas_map import indicator_format
 
     open_view(page, live_server, "cpts")
-    for iid in ("apl_mg", "density_mg_liberal", "sans_mt_17", "population"):
+    for iid in ("apl_mg", "density_mg_liberal", "sans_mt_17", "population", "count_cds", "count_msp"):
         ind = CATALOG[iid]
         spec = indicator_format(ind)
-        for x in (0, 3.14159, 12.5, 1234.5678, 45.25):
+        for x in (0, 1, 3.14159, 12.5, 1234.5678, 45.25):
             got = page.evaluate("([x, f]) => window.atlasMap.format.value(x, f)", [x, spec])
             assert got == fmt.value(x, ind, unit=True), (iid, x)
 
@@ -154,3 +154,12 @@ def test_points_are_drawn_and_moved_into_the_drom_insets(page, live_server, buil
         const a = window.atlasMap.project('explorer', box[0], box[3]), b = window.atlasMap.project('explorer', box[2], box[1]);
         return p[0] > a[0] && p[0] < b[0] && p[1] > a[1] && p[1] < b[1]; }""", [55.45, -20.88, reunion["box"]])
     assert inside
+
+
+def test_browser_writes_changes_with_their_sign_as_atlas_fmt(page, live_server):
+    """Change maps (two years, a scenario) label the values like fmt.signed: +1,2 / −0,5 / 0,0."""
+    open_view(page, live_server, "cpts")
+    spec = {**fmt.js_spec(), "decimals": 1, "signed": True, "unit": ""}
+    for x in (0, -0.0, 0.04, -0.04, 1.25, -0.5, 12.0, -1234.56, None):
+        got = page.evaluate("([x, f]) => window.atlasMap.format.value(x, f)", [x, spec])
+        assert got == fmt.signed(x, 1), x

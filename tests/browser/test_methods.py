@@ -19,6 +19,12 @@ def test_methods_page(page, live_server, atlas):
     per = page.text_content("#methods-perimeters")
     for name in ("CPTS Aunis Sud", "CPTS de Vénissieux", "CPTS Atlantique Nord Loire"):
         assert name in per
+    # computed accessibility: one row of parameters per supply, the comparison with each APL year
+    assert page.locator("#methods-access-parameters tbody tr").count() == len(atlas.access.parameters()) == 6
+    validation = page.text_content("#methods-access-validation")
+    for row in atlas.access.validation():
+        assert str(row["apl_year"]) in validation
+    assert "Objectifs visés" in page.text_content("#methods-page")
     with page.expect_download() as dl:
         page.click("#methods-export-sources")
     assert "drees_apl_mg" in open(dl.value.path(), encoding="utf-8").read()
