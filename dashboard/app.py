@@ -13,8 +13,8 @@ from flask import abort, send_from_directory
 
 from atlas.read import configure, current
 
+from . import security, validation
 from . import server as atlas_server
-from . import validation
 from .components.navbar import navbar
 from .components.synthetic_banner import synthetic_banner
 from .settings import Settings
@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     server.config["ATLAS_SETTINGS"] = settings
     atlas_server.install(app, settings.data_dir)     # geometry files (precompressed), compressed responses
     validation.install(app)                           # malformed callback requests: 400, never a 500
+    security.install(app)                             # CSP, nosniff, frame-ancestors, referrer policy
     static_dir = _bootstrap_static_dir()
 
     @server.route("/vendor/bootstrap5/<path:filename>")

@@ -31,8 +31,10 @@ from dashboard.components import commune_map as cmap
 from dashboard.components.commune_search import commune_search, search_id
 from dashboard.components.dropdown import dropdown
 from dashboard.components.territory_picker import picker_id, territory_picker
+from dashboard.components.write_access import write_access
 from dashboard.exports.csv_export import neutralise
 from dashboard.exports.territory_file import parse_uploaded_territory
+from dashboard.security import write_refusal
 from dashboard.uploads import UploadRefused, decode_upload, limit_text, max_upload_bytes
 from dashboard.validation import MAX_PATTERN_ITEMS, any_clicks, clicks, query_text, strings, territory_or_none, text
 
@@ -141,6 +143,7 @@ def layout(territoire: str | None = None, departement: str | None = None, **_que
                 dbc.Label("Nom du territoire", html_for="editor-name"),
                 dbc.Input(id="editor-name", value=name, placeholder="ex. CPTS du Val (version corrigée)",
                           maxLength=120, size="sm", className="mb-2"),
+                write_access("editor"),
                 dbc.Button("Enregistrer", id="editor-save", color="primary", size="sm", n_clicks=0, className="me-2"),
                 dbc.Button("Exporter (YAML)", id="editor-export-yaml", color="secondary", outline=True, size="sm",
                            n_clicks=0, className="me-1"),
@@ -302,6 +305,9 @@ def _save_result(name, codes, *, overwrite: bool):
     name = " ".join(name.split()) if isinstance(name, str) else ""
     if not name:
         return dbc.Alert("Donnez un nom au territoire.", color="warning", className="small"), no_update, None
+    refused = write_refusal()           # a shared server without the write code: nothing written
+    if refused:
+        return dbc.Alert(refused, color="danger", className="small", id="editor-refused"), no_update, None
     if len(name) > MAX_TERRITORY_NAME_CHARS:        # the field says so too (maxLength): never cut silently
         return dbc.Alert(f"Nom trop long ({fmt.integer(len(name))} caractères, limite "
                          f"{MAX_TERRITORY_NAME_CHARS}) : rien n'a été enregistré.", color="warning",
@@ -355,6 +361,9 @@ def _manage(d, dy, dn, r, ry, new_names):
         return _saved_list(atlas), no_update
     if kind == "editor-rename":
         return _saved_list(atlas, renaming=tid), no_update
+    refused = write_refusal()           # confirmed delete or rename on a shared server without the write code
+    if refused:
+        return _saved_list(atlas), dbc.Alert(refused, color="danger", className="small", id="editor-refused")
     if kind == "editor-delete-yes":
         delete_user_territory(tid)
         return _saved_list(current()), dbc.Alert(f"Territoire « {tid} » supprimé.", color="info", className="small",
