@@ -235,6 +235,12 @@ def _change(item) -> tuple[str, float, float | None] | None:
     return code, delta, activity
 
 
+def _one_of(value, allowed, default):
+    """``value`` when it is one of ``allowed`` (a string: a list or dict sent by a client is not hashable),
+    else ``default``."""
+    return value if isinstance(value, str) and value in allowed else default
+
+
 def normalise_scenario(s: ScenarioState) -> ScenarioState:
     """Changes merged by commune (deltas added, zero dropped), at most MAX_CHANGES; valid view/extent."""
     from atlas.catalog import ACCESS_SUPPLIES
@@ -252,9 +258,9 @@ def normalise_scenario(s: ScenarioState) -> ScenarioState:
     changes = tuple((code, d, a) for code, (d, a) in merged.items() if d != 0)[:MAX_CHANGES]
     commune = s.commune.strip().upper() if isinstance(s.commune, str) and s.commune.strip() else None
     return ScenarioState(territory=str(s.territory or "")[:80],
-                         profession=s.profession if s.profession in ACCESS_SUPPLIES else "mg", changes=changes,
-                         view=s.view if s.view in SCENARIO_VIEWS else "apres",
-                         extent=s.extent if s.extent in EXTENTS else "territoire",
+                         profession=_one_of(s.profession, ACCESS_SUPPLIES, "mg"), changes=changes,
+                         view=_one_of(s.view, SCENARIO_VIEWS, "apres"),
+                         extent=_one_of(s.extent, EXTENTS, "territoire"),
                          commune=commune if commune and len(commune) == 5 and commune.isalnum() else None)
 
 

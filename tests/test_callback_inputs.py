@@ -46,8 +46,9 @@ def client(dash_app, tmp_path_factory):
 @pytest.fixture(scope="module")
 def plausible(atlas):
     codes = sorted(atlas.territory("aunis-sud").codes)
-    from dashboard.state import ViewState
+    from dashboard.state import ScenarioState, ViewState
     state = ViewState(territory="aunis-sud").with_().as_dict()
+    scenario = ScenarioState(territory="aunis-sud", changes=((codes[0], 1.0, None),)).with_().as_dict()
     # (id pattern, property) -> a value the page itself could send; first match wins
     rules = [
         (r"", "n_clicks", 1), (r"", "search_value", "aun"),
@@ -55,7 +56,7 @@ def plausible(atlas):
         (r"atlas-map-click", "data", {"code": codes[1], "nom": "x", "t": 1}),
         (r"export-context", "data", {"territory": "aunis-sud", "indicator": "density_mg_liberal", "year": None,
                                      "extent": "territoire"}),
-        (r"-state$", "data", state), (r"popstate", "data", "?territoire=aunis-sud&indicateur=apl_mg"),
+        (r"simulation-state$", "data", scenario), (r"-state$", "data", state), (r"popstate", "data", "?territoire=aunis-sud&indicateur=apl_mg"),
         (r"-indicator$", "value", "density"), (r"-profession$", "value", "mg"), (r"-mode$", "value", "liberal"),
         (r"-view$", "value", "valeur"), (r"-extent$", "value", "territoire"), (r"-locations$", "value", False),
         (r"editor-(candidate-)?codes", "data", codes[:3]), (r"editor-departements", "value", ["17"]),
