@@ -3,7 +3,10 @@
 Kaleido's default page loads MathJax from a CDN: we pass ``mathjax=False`` (and plotly.js comes
 from the installed plotly package), so rendering makes no network request. Several figures are
 rendered in one browser session (Chromium starts once per export). A process-wide lock keeps one
-export rendering at a time per worker (Chromium is heavy).
+export rendering at a time per worker (Chromium is heavy: under gunicorn's ``gthread`` workers, see the
+Procfile, the other threads of the worker keep serving pages and callbacks meanwhile). Both the wait
+for the lock (:data:`LOCK_WAIT_S`) and the rendering (:data:`TIMEOUT_S` per figure) are bounded: a
+queue of exports answers "réessayez" instead of holding threads without end.
 """
 from __future__ import annotations
 
@@ -13,8 +16,9 @@ import shutil
 import threading
 from pathlib import Path
 
-_lock = threading.Lock()
-TIMEOUT_S = 120
+RENDER_LOCK = threading.Lock()
+TIMEOUT_S = 60                  # seconds per figure (a map renders in 4-5 s on 2 shared cores)
+LOCK_WAIT_S = 45                # seconds an export waits for the one before it, then gives up
 
 
 def chromium_path() -> str | None:
@@ -43,7 +47,9 @@ def render_png(figs: list[tuple[object, int, int, float]]) -> list[bytes]:
     """Render ``[(figure, width, height, scale), ...]`` to PNG bytes, in order."""
     if not figs:
         return []
-    with _lock:
+    if not RENDER_LOCK.acquire(timeout=LOCK_WAIT_S):
+        raise RuntimeError("rendu des images occupé par d'autres exports : réessayez dans une minute")
+    try:
         result: list = []
         error: list = []
 
@@ -61,3 +67,5 @@ def render_png(figs: list[tuple[object, int, int, float]]) -> list[bytes]:
         if th.is_alive() or len(result) != len(figs):
             raise RuntimeError("rendu des images : délai dépassé")
         return result
+    finally:
+        RENDER_LOCK.release()
