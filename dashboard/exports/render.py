@@ -17,6 +17,7 @@ import threading
 from pathlib import Path
 
 RENDER_LOCK = threading.Lock()
+RENDER_NICE = 10               # CPU priority of the rendering thread and the Chromium it starts (0: normal)
 TIMEOUT_S = 60                  # seconds per figure (a map renders in 4-5 s on 2 shared cores)
 LOCK_WAIT_S = 45                # seconds an export waits for the one before it, then gives up
 
@@ -43,6 +44,17 @@ async def _render(figs: list[tuple[object, int, int, float]]) -> list[bytes]:
     return out
 
 
+def _lower_priority() -> None:
+    """Lower the CPU priority of the calling thread (Linux: the nice value is per thread, and the
+    threads and processes it starts inherit it, Chromium included). On a small server the rendering
+    then takes the CPU the pages and callbacks leave, instead of slowing them down
+    (``bench/bench_load.py``: page loads while PNG exports run)."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), RENDER_NICE)
+    except (OSError, AttributeError):     # not Linux, or not allowed: render at normal priority
+        pass
+
+
 def render_png(figs: list[tuple[object, int, int, float]]) -> list[bytes]:
     """Render ``[(figure, width, height, scale), ...]`` to PNG bytes, in order."""
     if not figs:
@@ -54,6 +66,7 @@ def render_png(figs: list[tuple[object, int, int, float]]) -> list[bytes]:
         error: list = []
 
         def run():  # own thread + event loop: works under a running loop (Dash/gunicorn) or not
+            _lower_priority()
             try:
                 result.extend(asyncio.run(_render(figs)))
             except BaseException as exc:  # noqa: BLE001 - re-raised below in the caller's thread
