@@ -438,6 +438,7 @@ def load_phase(base, deps, territories, users, seconds, think, seed, on_running=
     rec.wall = time.perf_counter() - t0
     rec.client_cpu = time.process_time() - c0
     rec.server_cpu = cpu_seconds(server.workers()) - s0 if server else 0.0
+    rec.loadavg = os.getloadavg()[0]          # the machine may be shared: say how busy it was
     return rec
 
 
@@ -463,7 +464,8 @@ def load_line(rec: Recorder) -> str:
     n = sum(len(v) for v in rec.times.values() if v) - len(rec.times.get("page (total)", [])) \
         - len(rec.times.get("page (total) pendant un export PNG", []))
     return (f"  {n / rec.wall:.1f} requêtes/s ; CPU des workers {rec.server_cpu / rec.wall:.2f} cœur, "
-            f"du client {rec.client_cpu / rec.wall:.2f} cœur (sur 2)")
+            f"du client {rec.client_cpu / rec.wall:.2f} cœur (sur {os.cpu_count()}) ; charge de la machine "
+            f"(load average 1 min, tous processus) {rec.loadavg:.1f}")
 
 
 def print_table(title: str, table: dict, rec: Recorder | None = None) -> None:
