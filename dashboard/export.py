@@ -16,12 +16,14 @@ import sys
 import time
 from pathlib import Path
 
+from atlas.argparse_fr import french_argparse
 from atlas.errors import AtlasError
 
 from .exports import FORMATS, export_bytes
 
 
 def main(argv=None) -> int:
+    french_argparse()
     ap = argparse.ArgumentParser(prog="python -m dashboard.export",
                                  description="Exporte un territoire en CSV (valeurs communales), PNG (carte) ou PDF "
                                              "(portrait).")
@@ -53,8 +55,9 @@ def main(argv=None) -> int:
     tmp = args.out.with_name(f".{args.out.name}.tmp")
     tmp.write_bytes(data)
     tmp.replace(args.out)
-    print(f"{args.out} : {len(data):,} octets ({args.format}, {time.monotonic() - t0:.1f} s)".replace(",", " "),
-          file=sys.stderr)
+    from atlas import fmt
+    print(f"{args.out} : {fmt.plural(len(data), 'octet')} ({args.format}, "
+          f"{fmt.number(time.monotonic() - t0, 1)} s)", file=sys.stderr)
     return 0
 
 

@@ -328,3 +328,8 @@ def test_command_line_mistakes_are_told_in_french_with_exit_2(tmp_path):
                            timeout=60)
         assert r.returncode == 2 and words in r.stderr and "usage : " in r.stderr, (args, r.stderr)
         assert "error:" not in r.stderr and "required" not in r.stderr
+    # the export command speaks French too (same helper, atlas.argparse_fr)
+    r = subprocess.run([sys.executable, "-m", "dashboard.export", "--territory", "x", "--format", "zz", "--out",
+                        str(tmp_path / "x")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "choix invalide" in r.stderr and "usage : " in r.stderr, r.stderr
+    assert not (tmp_path / "x").exists()
