@@ -123,3 +123,14 @@ def test_commune_search(reader):
     assert reader.search_communes("01002")[0]["nom"] == "Beta"
     assert reader.search_communes("ÉPSILON")[0]["code"] == "01006"
     assert reader.search_communes("") == []
+
+
+def test_geometry_of_a_pruned_build_says_rebuilt_not_a_crash(tmp_path):
+    """A request still holding a build that a newer one has pruned reads no geometry file: it gets the
+    same French message as the database's (was a FileNotFoundError, a 500)."""
+    from atlas.read.geometry import Geometry
+    gone = Geometry(tmp_path / "builds" / "pruned")
+    with pytest.raises(BuildChanged, match="reconstruites"):
+        gone.area(["01001"])
+    with pytest.raises(BuildChanged):
+        gone.area_file(["01001"])
