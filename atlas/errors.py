@@ -39,3 +39,6 @@ class UnknownIndicator(AtlasError):
 
 class BuildChanged(AtlasError):
     """The build this reader was opened on has been replaced and its connection closed: read again."""
+
+    def __init__(self, message: str = "Les données ont été reconstruites pendant la requête : rechargez la page."):
+        super().__init__(message)

@@ -13,6 +13,7 @@ from flask import abort, send_from_directory
 
 from atlas.read import configure, current
 
+from . import security, validation
 from . import server as atlas_server
 from .components import atlas_map, commune_map
 from .components.navbar import navbar
@@ -59,6 +60,8 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     server.config["ATLAS_SETTINGS"] = settings
     atlas_server.install(app, settings.data_dir)     # geometry files (precompressed), compressed responses
     atlas_map.enable_preload(app, commune_map.preload_url)   # a page's first geometry file named in its <head>
+    validation.install(app)                           # malformed callback requests: 400, never a 500
+    security.install(app)                             # CSP, nosniff, frame-ancestors, referrer policy
     static_dir = _bootstrap_static_dir()
 
     @server.route("/vendor/bootstrap5/<path:filename>")

@@ -13,6 +13,7 @@ class Settings:
     port: int               # PORT (Procfile hosts) or ATLAS_PORT
     debug: bool             # ATLAS_DEBUG=1 only for development
     max_upload_bytes: int   # ATLAS_MAX_UPLOAD_MB: upload limit for imported tables and territories
+    write_token: str | None = None   # ATLAS_WRITE_TOKEN: writes need it (dashboard/security.py); unset: open
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -23,4 +24,5 @@ class Settings:
             port=int(os.environ.get("PORT") or os.environ.get("ATLAS_PORT") or 8050),
             debug=os.environ.get("ATLAS_DEBUG") == "1",
             max_upload_bytes=int(float(os.environ.get("ATLAS_MAX_UPLOAD_MB", "5")) * 1024 * 1024),
+            write_token=os.environ.get("ATLAS_WRITE_TOKEN") or None,
         )

@@ -95,10 +95,12 @@ class ViewState:
                 "indicator": self.indicator_id}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "ViewState":
+    def from_dict(cls, d) -> "ViewState":
+        """The state a store holds (anything a request may carry: not a dict gives the defaults)."""
         keys = ("territory", "choice", "profession", "mode", "year", "view", "since", "extent", "locations",
                 "commune")
-        return normalise(cls(**{k: d.get(k) for k in keys if k in d}))
+        d = d if isinstance(d, dict) else {}
+        return normalise(cls(**{"territory": "", **{k: d.get(k) for k in keys if k in d}}))
 
 
 def _year(v) -> int | None:
@@ -109,20 +111,27 @@ def _year(v) -> int | None:
     return y if 1900 <= y <= 2100 else None
 
 
+def _known(value, allowed):
+    """``value`` when it is one of ``allowed`` (strings), else None: never hashes a list or a dict."""
+    return value if isinstance(value, str) and value in allowed else None
+
+
 def normalise(s: ViewState) -> ViewState:
-    """Make a state consistent: a profession and a mode only where the choice has them."""
-    choice = s.choice if s.choice in CHOICES else DEFAULT_CHOICE
+    """Make a state consistent: a profession and a mode only where the choice has them. Any field
+    may hold anything a request carried: what is not a known value falls back to its default."""
+    choice = _known(s.choice, CHOICES) or DEFAULT_CHOICE
     profs = professions_of(choice)
-    prof = (s.profession if s.profession in profs else profs[0]) if profs else None
+    prof = (_known(s.profession, profs) or profs[0]) if profs else None
     modes = modes_of(choice, prof)
-    mode = (s.mode if s.mode in modes else ("liberal" if "liberal" in modes else modes[0])) if modes else None
-    view = s.view if s.view in (VALUE, CHANGE) else VALUE
-    extent = s.extent if s.extent in EXTENTS else "territoire"
+    mode = (_known(s.mode, modes) or ("liberal" if "liberal" in modes else modes[0])) if modes else None
+    view = _known(s.view, (VALUE, CHANGE)) or VALUE
+    extent = _known(s.extent, EXTENTS) or "territoire"
     since = _year(s.since) if view == CHANGE else None
     commune = s.commune.strip().upper() if isinstance(s.commune, str) and s.commune.strip() else None
     if commune and not (len(commune) == 5 and commune.isalnum()):
         commune = None
-    return ViewState(territory=str(s.territory or "")[:80], choice=choice, profession=prof, mode=mode,
+    territory = s.territory if isinstance(s.territory, str) else ""
+    return ViewState(territory=territory[:80], choice=choice, profession=prof, mode=mode,
                      year=_year(s.year), view=view, since=since, extent=extent, locations=bool(s.locations),
                      commune=commune, presentation=bool(s.presentation))
 
@@ -134,7 +143,7 @@ def parse_state(query: dict, default_territory: str | None = None) -> ViewState:
         v = query.get(k)
         if isinstance(v, list):
             v = v[0] if v else None
-        return v.strip()[:200] if isinstance(v, str) else v
+        return v.strip()[:200] if isinstance(v, str) else None     # URL values are strings
 
     raw = get("indicateur") or DEFAULT_CHOICE
     profession, mode = get("profession"), URL_TO_MODE.get(get("mode") or "")
@@ -226,6 +235,12 @@ def _change(item) -> tuple[str, float, float | None] | None:
     return code, delta, activity
 
 
+def _one_of(value, allowed, default):
+    """``value`` when it is one of ``allowed`` (a string: a list or dict sent by a client is not hashable),
+    else ``default``."""
+    return value if isinstance(value, str) and value in allowed else default
+
+
 def normalise_scenario(s: ScenarioState) -> ScenarioState:
     """Changes merged by commune (deltas added, zero dropped), at most MAX_CHANGES; valid view/extent."""
     from atlas.catalog import ACCESS_SUPPLIES
@@ -243,9 +258,9 @@ def normalise_scenario(s: ScenarioState) -> ScenarioState:
     changes = tuple((code, d, a) for code, (d, a) in merged.items() if d != 0)[:MAX_CHANGES]
     commune = s.commune.strip().upper() if isinstance(s.commune, str) and s.commune.strip() else None
     return ScenarioState(territory=str(s.territory or "")[:80],
-                         profession=s.profession if s.profession in ACCESS_SUPPLIES else "mg", changes=changes,
-                         view=s.view if s.view in SCENARIO_VIEWS else "apres",
-                         extent=s.extent if s.extent in EXTENTS else "territoire",
+                         profession=_one_of(s.profession, ACCESS_SUPPLIES, "mg"), changes=changes,
+                         view=_one_of(s.view, SCENARIO_VIEWS, "apres"),
+                         extent=_one_of(s.extent, EXTENTS, "territoire"),
                          commune=commune if commune and len(commune) == 5 and commune.isalnum() else None)
 
 

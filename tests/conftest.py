@@ -7,6 +7,9 @@
 * ``built_data_dir`` is one full build from the mirror (with demo data), shared by the session.
 * ``atlas`` is the read model over that build; ``tiny_atlas`` a build of the tiny fixtures
   (tests/factories.py), one per test module.
+* ``dash_app`` is the Dash app over that build, one per test process: the components register their
+  callbacks once, when first imported, and the first app takes them (a second app would miss them).
+  The browser tests serve it; the callback tests call it through Flask's test client.
 """
 from __future__ import annotations
 
@@ -53,6 +56,16 @@ def built_data_dir(mirror_dir) -> Path:
         run_build(BuildOptions(data_dir=data_dir, mirror=mirror_dir, demo=True, allow_download=False,
                                cache_dir=_SESSION_TMP / "cache"))
     return data_dir
+
+
+@pytest.fixture(scope="session")
+def dash_app(built_data_dir):
+    from dashboard.app import create_app
+    from dashboard.settings import Settings
+
+    settings = Settings(data_dir=built_data_dir, host="127.0.0.1", port=0, debug=False,
+                        max_upload_bytes=5 * 1024 * 1024)
+    return create_app(settings)
 
 
 @pytest.fixture(scope="session")

@@ -145,3 +145,14 @@ def test_presence_is_the_has_of_every_year_with_imports_over_the_build(tmp_path,
     check()
     assert reader.years_for("sans_mt_17", ["01001"]) == sorted(set(built) | {2031})
     assert 2031 not in reader.years_for("sans_mt_17", ["01002"])
+
+
+def test_geometry_of_a_pruned_build_says_rebuilt_not_a_crash(tmp_path):
+    """A request still holding a build that a newer one has pruned reads no geometry file: it gets the
+    same French message as the database's (was a FileNotFoundError, a 500)."""
+    from atlas.read.geometry import Geometry
+    gone = Geometry(tmp_path / "builds" / "pruned")
+    with pytest.raises(BuildChanged, match="reconstruites"):
+        gone.area(["01001"])
+    with pytest.raises(BuildChanged):
+        gone.area_file(["01001"])

@@ -42,20 +42,20 @@ class BuildDB:
     def query(self, sql: str, params=None) -> pd.DataFrame:
         with self._lock:
             if self._con is None:
-                raise BuildChanged("Les données ont été reconstruites pendant la requête : rechargez la page.")
+                raise BuildChanged()
             return self._con.execute(sql, params or []).df()
 
     def rows(self, sql: str, params=None) -> list[tuple]:
         with self._lock:
             if self._con is None:
-                raise BuildChanged("Les données ont été reconstruites pendant la requête : rechargez la page.")
+                raise BuildChanged()
             return self._con.execute(sql, params or []).fetchall()
 
     def with_connection(self, fn):
         """Run ``fn(connection)`` under the lock (for readers of :mod:`atlas.access.io`, which take one)."""
         with self._lock:
             if self._con is None:
-                raise BuildChanged("Les données ont été reconstruites pendant la requête : rechargez la page.")
+                raise BuildChanged()
             return fn(self._con)
 
     def close(self) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import BuildChanged
 from ..geo import topojson
 from .values import LRU
 
@@ -42,7 +43,17 @@ class Geometry:
         self._outlines = LRU(64)
 
     def index(self) -> topojson.GeoIndex:
-        return topojson.read_index(self.build_dir)
+        return self._read(topojson.read_index, self.build_dir)
+
+    def _read(self, reader, *args):
+        """A file of the build, or :class:`BuildChanged` when the build was pruned under the request (a
+        newer build swapped in and the one before it removed): the message the database gives."""
+        try:
+            return reader(*args)
+        except FileNotFoundError as exc:
+            if not self.build_dir.exists():
+                raise BuildChanged() from exc
+            raise
 
     def area_file(self, codes) -> str:
         """Id of the smallest file holding ``codes`` (``dep-17``, ``reg-75``, ``france``)."""
@@ -70,7 +81,7 @@ class Geometry:
         if not drawable:
             return AreaGeometry({"type": "FeatureCollection", "features": []}, (), (), None, missing)
         area_id = area_id or self.area_file(drawable)
-        topo = topojson.read_area(self.build_dir, area_id)
+        topo = self._read(topojson.read_area, self.build_dir, area_id)
         gj = topo.geojson(drawable, decimals=COORD_DECIMALS)
         feats = sorted(gj["features"], key=lambda f: f["id"])
         import shapely
@@ -88,7 +99,7 @@ class Geometry:
         drawable = self.drawable(codes)
         if not drawable:
             return (), ()
-        topo = topojson.read_area(self.build_dir, area_id or self.area_file(drawable))
+        topo = self._read(topojson.read_area, self.build_dir, area_id or self.area_file(drawable))
         lons, lats = topo.outline_lonlat(drawable, decimals=COORD_DECIMALS)
         return tuple(lons), tuple(lats)
 

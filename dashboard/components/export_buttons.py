@@ -11,9 +11,12 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import ALL, MATCH, Input, Output, State, callback, ctx, dcc, html
 
+from atlas.catalog import CATALOG
 from atlas.errors import AtlasError
 from atlas.read import current
 from dashboard.exports import export_bytes, export_filename
+from dashboard.state import EXTENTS
+from dashboard.validation import any_clicks, mapping, territory_or_none
 
 LABELS = {"pdf": "Portrait PDF", "png": "Carte PNG", "csv": "CSV (Excel FR)", "csv-intl": "CSV (point décimal)"}
 MIME = {"pdf": "application/pdf", "png": "image/png", "csv": "text/csv", "csv-intl": "text/csv"}
@@ -49,29 +52,37 @@ def export_buttons(page: str, formats=("pdf", "png", "csv", "csv-intl"), context
                     "Export en cours…", "")],
           prevent_initial_call=True)
 def _export(clicks, context):
+    """The file of the button clicked, for the view in the context store. The context may hold
+    anything a request carried: an unknown territory or indicator is said, never echoed at length."""
     trig = ctx.triggered_id
-    if not trig or not any(clicks or []):
+    if not isinstance(trig, dict) or not any_clicks(clicks):
         return None, ""
-    fmt = trig["format"] if trig["format"] in LABELS else "csv"
-    context = context if isinstance(context, dict) else {}
+    fmt = trig.get("format") if trig.get("format") in LABELS else "csv"
+    context = mapping(context)
+    atlas = current()
     if isinstance(context.get("scenario"), str):          # the Simulation page exports its scenario
         from dashboard.exports.scenario_export import scenario_bytes
         try:
-            data, stem = scenario_bytes(current(), context["scenario"][:4000], fmt)
+            data, stem = scenario_bytes(atlas, context["scenario"][:4000], fmt)
         except (AtlasError, RuntimeError) as exc:
             return None, f"Export impossible : {exc}"
         name = f"atlas-{export_filename(stem, fmt.replace('-intl', ''))[len('atlas-'):]}"
         return dcc.send_bytes(data, name, type=MIME[fmt]), f"{name} prêt."
-    tid = context.get("territory")
-    if not isinstance(tid, str) or not tid:
+    territory = territory_or_none(atlas, context.get("territory"))
+    if territory is None:
         return None, "Choisissez d'abord un territoire."
-    indicator = context.get("indicator") if isinstance(context.get("indicator"), str) else None
-    year = context.get("year") if isinstance(context.get("year"), int) else None
-    one = not fmt.startswith("csv") or bool(context.get("csv_indicator_only"))
+    asked = context.get("indicator")
+    indicator = asked if isinstance(asked, str) and asked in CATALOG else None
+    if asked is not None and indicator is None:
+        return None, "Export impossible : indicateur inconnu."
+    year = context.get("year")
+    year = year if isinstance(year, int) and not isinstance(year, bool) and 1900 <= year <= 2100 else None
+    extent = context.get("extent") if isinstance(context.get("extent"), str) and context["extent"] in EXTENTS \
+        else "territoire"
+    one = not fmt.startswith("csv") or context.get("csv_indicator_only") is True
+    tid = territory.id
     try:
-        data = export_bytes(current(), tid, fmt, indicator if one else None, year if one else None,
-                            context.get("extent") if context.get("extent") in ("territoire", "departement", "region",
-                                                                               "france") else "territoire")
+        data = export_bytes(atlas, tid, fmt, indicator if one else None, year if one else None, extent)
     except AtlasError as exc:
         return None, f"Export impossible : {exc}"
     except RuntimeError as exc:       # image rendering (Chromium) failed

@@ -7,6 +7,9 @@ from __future__ import annotations
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, html
+from dash.exceptions import PreventUpdate
+
+from ..validation import clicks
 
 
 def navbar() -> dbc.Navbar:
@@ -23,4 +26,6 @@ def navbar() -> dbc.Navbar:
 @callback(Output("navbar-collapse", "is_open"), Input("navbar-toggler", "n_clicks"),
           State("navbar-collapse", "is_open"), prevent_initial_call=True)
 def _toggle(n, is_open):
-    return not is_open if n else is_open
+    if not clicks(n):
+        raise PreventUpdate
+    return is_open is not True

@@ -10,6 +10,7 @@ from dash.exceptions import PreventUpdate
 from atlas import fmt
 from atlas.read import KINDS, current
 
+from ..validation import text
 from .dropdown import dropdown
 
 SEARCH_LIMIT = 30
@@ -53,6 +54,7 @@ def territory_picker(atlas, value: str | None, page: str, label: str = "Territoi
 def _search(query, value):
     if not query or not isinstance(query, str):
         raise PreventUpdate
+    value = text(value)
     atlas = current()
     found = atlas.search_territories(query[:80], SEARCH_LIMIT)
     opts = [option(t) for t in found]

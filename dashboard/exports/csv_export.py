@@ -53,6 +53,7 @@ def territory_csv(atlas, territory_id: str, indicator_id: str | None = None, yea
     ids = [indicator(indicator_id).id] if indicator_id else list(CATALOG)
     names = atlas.communes.table["nom"]
     rows, used_sources, header_ind = [], set(), []
+    labels: dict = {}       # source id -> label: looked up once per source, not once per row (a pandas lookup)
     for iid in ids:
         ind = CATALOG[iid]
         years = [year] if year is not None else atlas.years_for(iid, t.codes)
@@ -65,11 +66,13 @@ def territory_csv(atlas, territory_id: str, indicator_id: str | None = None, yea
             for r in vals.itertuples(index=False):
                 if r.source_id:
                     used_sources.add(r.source_id)
+                if r.source_id not in labels:
+                    labels[r.source_id] = atlas.source_label(r.source_id) or ""
                 ok = r.status == "ok"
                 rows.append([r.code, names.get(r.code, ""), iid, ind.label, y,
                              number(r.value) if ok else STATUS_TEXT[r.status],
                              number(r.numerator) if ok else "", number(r.denominator) if ok else "",
-                             ind.unit, STATUS_TEXT[r.status] or "valeur", atlas.source_label(r.source_id) or "",
+                             ind.unit, STATUS_TEXT[r.status] or "valeur", labels[r.source_id],
                              "oui" if bool(r.synthetic) else "non"])
         if not got:
             header_ind.append(f"  {iid} : {ind.label} ({ind.unit}) : {fmt.UNAVAILABLE}"

@@ -3,7 +3,10 @@
 Kaleido's default page loads MathJax from a CDN: we pass ``mathjax=False`` (and plotly.js comes
 from the installed plotly package), so rendering makes no network request. Several figures are
 rendered in one browser session (Chromium starts once per export). A process-wide lock keeps one
-export rendering at a time per worker (Chromium is heavy).
+export rendering at a time per worker (Chromium is heavy: under gunicorn's ``gthread`` workers, see the
+Procfile, the other threads of the worker keep serving pages and callbacks meanwhile). Both the wait
+for the lock (:data:`LOCK_WAIT_S`) and the rendering (:data:`TIMEOUT_S` per figure) are bounded: a
+queue of exports answers "réessayez" instead of holding threads without end.
 """
 from __future__ import annotations
 
@@ -13,8 +16,10 @@ import shutil
 import threading
 from pathlib import Path
 
-_lock = threading.Lock()
-TIMEOUT_S = 120
+RENDER_LOCK = threading.Lock()
+RENDER_NICE = 10               # CPU priority of the rendering thread and the Chromium it starts (0: normal)
+TIMEOUT_S = 60                  # seconds per figure (a map renders in 4-5 s on 2 shared cores)
+LOCK_WAIT_S = 45                # seconds an export waits for the one before it, then gives up
 
 
 def chromium_path() -> str | None:
@@ -39,15 +44,29 @@ async def _render(figs: list[tuple[object, int, int, float]]) -> list[bytes]:
     return out
 
 
+def _lower_priority() -> None:
+    """Lower the CPU priority of the calling thread (Linux: the nice value is per thread, and the
+    threads and processes it starts inherit it, Chromium included). On a small server the rendering
+    then takes the CPU the pages and callbacks leave, instead of slowing them down
+    (``bench/bench_load.py``: page loads while PNG exports run)."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), RENDER_NICE)
+    except (OSError, AttributeError):     # not Linux, or not allowed: render at normal priority
+        pass
+
+
 def render_png(figs: list[tuple[object, int, int, float]]) -> list[bytes]:
     """Render ``[(figure, width, height, scale), ...]`` to PNG bytes, in order."""
     if not figs:
         return []
-    with _lock:
+    if not RENDER_LOCK.acquire(timeout=LOCK_WAIT_S):
+        raise RuntimeError("rendu des images occupé par d'autres exports : réessayez dans une minute")
+    try:
         result: list = []
         error: list = []
 
         def run():  # own thread + event loop: works under a running loop (Dash/gunicorn) or not
+            _lower_priority()
             try:
                 result.extend(asyncio.run(_render(figs)))
             except BaseException as exc:  # noqa: BLE001 - re-raised below in the caller's thread
@@ -61,3 +80,5 @@ def render_png(figs: list[tuple[object, int, int, float]]) -> list[bytes]:
         if th.is_alive() or len(result) != len(figs):
             raise RuntimeError("rendu des images : délai dépassé")
         return result
+    finally:
+        RENDER_LOCK.release()

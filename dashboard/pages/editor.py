@@ -10,6 +10,8 @@ once; a click or an import sends only the colours (class 2 not selected, 3 selec
 """
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import PurePath
 
 import dash
@@ -19,8 +21,9 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from atlas import fmt
-from atlas.errors import AtlasError, InputError
+from atlas.errors import InputError
 from atlas.read import current
+from atlas.userdata.limits import MAX_TERRITORY_NAME_CHARS
 from atlas.userdata.territories import (ID_PATTERN, TerritoryExists, UserTerritory, delete_user_territory,
                                         rename_user_territory, save_user_territory, slugify)
 from dashboard import palette
@@ -28,8 +31,12 @@ from dashboard.components import commune_map as cmap
 from dashboard.components.commune_search import commune_search, search_id
 from dashboard.components.dropdown import dropdown
 from dashboard.components.territory_picker import picker_id, territory_picker
+from dashboard.components.write_access import write_access
+from dashboard.exports.csv_export import neutralise
 from dashboard.exports.territory_file import parse_uploaded_territory
+from dashboard.security import write_refusal
 from dashboard.uploads import UploadRefused, decode_upload, limit_text, max_upload_bytes
+from dashboard.validation import MAX_PATTERN_ITEMS, any_clicks, clicks, query_text, strings, territory_or_none, text
 
 dash.register_page(__name__, path="/editeur", name="Éditeur", order=2, title="Éditeur de territoire")
 
@@ -85,13 +92,11 @@ def _saved_list(atlas, confirm: str | None = None, renaming: str | None = None):
 def layout(territoire: str | None = None, departement: str | None = None, **_query):
     atlas = current()
     codes, candidates, area, name, start = [], [], [], "", None
-    if territoire:
-        try:
-            t = atlas.territory(territoire)
-            codes, candidates, start = list(t.codes), list(t.candidates), t.id
-            name = t.name if t.kind == "user" else f"{t.name} (corrigé)"
-        except AtlasError:
-            pass
+    t = territory_or_none(atlas, query_text(territoire))
+    if t is not None:
+        codes, candidates, start = list(t.codes), list(t.candidates), t.id
+        name = t.name if t.kind == "user" else f"{t.name} (corrigé)"
+    departement = query_text(departement, 2_000)
     if departement:
         area = [d for d in departement.split(",") if d in atlas.communes.departements.index]
     area = sorted(set(area) | set(_departements_of(atlas, codes + candidates)))
@@ -138,6 +143,7 @@ def layout(territoire: str | None = None, departement: str | None = None, **_que
                 dbc.Label("Nom du territoire", html_for="editor-name"),
                 dbc.Input(id="editor-name", value=name, placeholder="ex. CPTS du Val (version corrigée)",
                           maxLength=120, size="sm", className="mb-2"),
+                write_access("editor"),
                 dbc.Button("Enregistrer", id="editor-save", color="primary", size="sm", n_clicks=0, className="me-2"),
                 dbc.Button("Exporter (YAML)", id="editor-export-yaml", color="secondary", outline=True, size="sm",
                            n_clicks=0, className="me-1"),
@@ -165,7 +171,13 @@ def _problem_list(exc: InputError) -> html.Div:
 
 
 def _codes(atlas, values) -> list[str]:
-    return [c for c in (values or []) if isinstance(c, str) and c in atlas.communes]
+    """The commune codes of a store (anything a request carried: not a list, or not codes, gives [])."""
+    return [c for c in strings(values, max_chars=5) if c in atlas.communes]
+
+
+def _area(atlas, values) -> list[str]:
+    """The département codes of the dropdown (unknown ones dropped)."""
+    return [d for d in strings(values, max_items=200, max_chars=3) if d in atlas.communes.departements.index]
 
 
 @callback(Output("editor-codes", "data"), Output("editor-candidate-codes", "data"),
@@ -182,15 +194,14 @@ def _edit(_load, _empty, click, searched, contents, _cand, _all, _open, start_ti
     atlas = current()
     trig = ctx.triggered_id
     codes, candidates = _codes(atlas, codes), _codes(atlas, candidates)
-    area = [d for d in (area or []) if isinstance(d, str) and d in atlas.communes.departements.index]
+    area = _area(atlas, area)
     name, report = no_update, no_update
     if trig in ("editor-load",) or (isinstance(trig, dict) and trig.get("type") == "editor-open"):
-        tid = trig["id"] if isinstance(trig, dict) else start_tid
-        if isinstance(trig, dict) and not any(_open or []):
+        tid = trig.get("id") if isinstance(trig, dict) else start_tid
+        if isinstance(trig, dict) and not any_clicks(_open):
             raise PreventUpdate
-        try:
-            t = atlas.territory(str(tid or ""))
-        except AtlasError:
+        t = territory_or_none(atlas, tid)
+        if t is None:
             return no_update, no_update, dbc.Alert("Territoire inconnu : choisissez-en un dans la liste.",
                                                    color="warning", className="small py-1"), no_update, no_update
         codes, candidates = list(t.codes), list(t.candidates)
@@ -203,8 +214,8 @@ def _edit(_load, _empty, click, searched, contents, _cand, _all, _open, start_ti
     elif trig == "editor-empty":
         codes, candidates, report = [], [], None
     elif trig in (MAP["click"], search_id(P)):
-        code = cmap.clicked_code(click) if trig == MAP["click"] else (searched if isinstance(searched, str) else None)
-        if code not in atlas.communes:
+        code = cmap.clicked_code(click) if trig == MAP["click"] else text(searched, 5)
+        if code is None or code not in atlas.communes:
             raise PreventUpdate
         codes = [c for c in codes if c != code] if code in codes else sorted(codes + [code])
         area = sorted(set(area) | set(_departements_of(atlas, [code])))
@@ -242,8 +253,9 @@ def _edit(_load, _empty, click, searched, contents, _cand, _all, _open, start_ti
           State(MAP["geometry"], "data"))
 def _render(area, codes, candidates, shown):
     atlas = current()
-    area = sorted(d for d in (area or []) if isinstance(d, str) and d in atlas.communes.departements.index)
-    codes, candidates = _codes(atlas, codes), [c for c in _codes(atlas, candidates) if c not in (codes or [])]
+    area = sorted(set(_area(atlas, area)))
+    codes = _codes(atlas, codes)
+    candidates = [c for c in _codes(atlas, candidates) if c not in set(codes)]
     pop = atlas.communes.population_of(codes)
     count = f"{fmt.plural(len(codes), 'commune')} · {fmt.plural(pop, 'habitant')}"
     listing = ", ".join(f"{atlas.communes.name(k)} ({k})" for k in codes) or "aucune"
@@ -278,7 +290,10 @@ def _render(area, codes, candidates, shown):
           Input("editor-save", "n_clicks"), Input("editor-overwrite", "n_clicks"),
           State("editor-name", "value"), State("editor-codes", "data"), prevent_initial_call=True)
 def _save(_n, _overwrite, name, codes):
-    result, saved, ask = _save_result(name, codes, overwrite=ctx.triggered_id == "editor-overwrite")
+    overwrite = ctx.triggered_id == "editor-overwrite"
+    if not clicks(_overwrite if overwrite else _n):
+        raise PreventUpdate
+    result, saved, ask = _save_result(name, codes, overwrite=overwrite)
     if ask:
         return None, no_update, False, ask
     return result, saved, True, None
@@ -287,9 +302,16 @@ def _save(_n, _overwrite, name, codes):
 def _save_result(name, codes, *, overwrite: bool):
     """(message, saved list, question to ask before replacing or None)."""
     atlas = current()
-    name = " ".join(str(name or "").split())[:120]
+    name = " ".join(name.split()) if isinstance(name, str) else ""
     if not name:
         return dbc.Alert("Donnez un nom au territoire.", color="warning", className="small"), no_update, None
+    refused = write_refusal()           # a shared server without the write code: nothing written
+    if refused:
+        return dbc.Alert(refused, color="danger", className="small", id="editor-refused"), no_update, None
+    if len(name) > MAX_TERRITORY_NAME_CHARS:        # the field says so too (maxLength): never cut silently
+        return dbc.Alert(f"Nom trop long ({fmt.integer(len(name))} caractères, limite "
+                         f"{MAX_TERRITORY_NAME_CHARS}) : rien n'a été enregistré.", color="warning",
+                         className="small"), no_update, None
     codes = _codes(atlas, codes)
     if not codes:
         return dbc.Alert("Le territoire n'a aucune commune.", color="warning", className="small"), no_update, None
@@ -326,10 +348,10 @@ def _save_result(name, codes, *, overwrite: bool):
 def _manage(d, dy, dn, r, ry, new_names):
     """Delete (asked, then confirmed) and rename the saved territories."""
     trig = ctx.triggered_id
-    if not isinstance(trig, dict) or not any(x for group in (d, dy, dn, r, ry) for x in (group or [])):
+    if not isinstance(trig, dict) or not any(any_clicks(group) for group in (d, dy, dn, r, ry)):
         raise PreventUpdate
     atlas = current()
-    tid = str(trig.get("id") or "")
+    tid = text(trig.get("id")) or ""
     if tid not in {t.id for t in atlas.territories("user")}:
         return _saved_list(atlas), dbc.Alert("Ce territoire n'existe plus.", color="warning", className="small")
     kind = trig["type"]
@@ -339,11 +361,15 @@ def _manage(d, dy, dn, r, ry, new_names):
         return _saved_list(atlas), no_update
     if kind == "editor-rename":
         return _saved_list(atlas, renaming=tid), no_update
+    refused = write_refusal()           # confirmed delete or rename on a shared server without the write code
+    if refused:
+        return _saved_list(atlas), dbc.Alert(refused, color="danger", className="small", id="editor-refused")
     if kind == "editor-delete-yes":
         delete_user_territory(tid)
         return _saved_list(current()), dbc.Alert(f"Territoire « {tid} » supprimé.", color="info", className="small",
                                                  id="editor-deleted")
-    new_name = next((v for v in (new_names or []) if isinstance(v, str) and v.strip()), "")
+    new_name = next((v for v in strings(new_names, max_items=MAX_PATTERN_ITEMS, max_chars=10 * MAX_TERRITORY_NAME_CHARS)
+                     if v.strip()), "")
     if slugify(new_name) in _reserved(atlas):
         return _saved_list(atlas, renaming=tid), dbc.Alert("Nom réservé à un territoire de l'atlas.", color="warning",
                                                            className="small")
@@ -363,11 +389,15 @@ def _export(_y, _c, name, codes):
     codes = _codes(atlas, codes)
     if not codes:
         return no_update
-    name = " ".join(str(name or "").split())[:120] or "territoire"
-    tid = slugify(name)
+    name = " ".join(name.split())[:MAX_TERRITORY_NAME_CHARS] if isinstance(name, str) else ""
+    name = name or "territoire"
+    tid = slugify(name) or "territoire"
     if ctx.triggered_id == "editor-export-yaml":
         text = yaml.safe_dump({"id": tid, "name": name, "note": "", "communes": list(codes)}, allow_unicode=True,
                               sort_keys=False)
         return dcc.send_bytes(text.encode("utf-8"), f"{tid}.yaml", type="application/x-yaml")
-    lines = ["code;nom"] + [f"{c};\"{atlas.communes.name(c)}\"" for c in codes]
-    return dcc.send_bytes(("\n".join(lines) + "\n").encode("utf-8-sig"), f"{tid}.csv", type="text/csv")
+    out = io.StringIO()
+    w = csv.writer(out, delimiter=";", lineterminator="\n")
+    w.writerow(["code", "nom"])
+    w.writerows([neutralise(c), neutralise(atlas.communes.name(c))] for c in codes)
+    return dcc.send_bytes(out.getvalue().encode("utf-8-sig"), f"{tid}.csv", type="text/csv")

@@ -41,6 +41,7 @@ from dashboard.components.territory_picker import picker_id, territory_picker
 from dashboard.maps.layer import CHANGE, build_layer
 from dashboard.maps.view import default_territory
 from dashboard.state import EXTENTS, ViewState, parse_state
+from dashboard.validation import territory_or_none, text
 
 dash.register_page(__name__, path="/", name="Carte", title="Carte des communes – Atlas de l'accès aux soins",
                    order=0)
@@ -185,18 +186,19 @@ CONTROLS = ["indicator", "profession", "mode", "year", "view", "since", "extent"
     prevent_initial_call=True,
 )
 def _state(territory_id, choice, profession, mode, year, view, since, extent, locations, click, searched, previous):
-    """Controls -> one normalised state (and the URL); dependent controls follow."""
+    """Controls -> one normalised state (and the URL); dependent controls follow. Any value may be
+    malformed (a request is not always the page's): the state normalises them, an unknown territory
+    changes nothing."""
     atlas = current()
-    prev = ViewState.from_dict(previous or {})
+    prev = ViewState.from_dict(previous)
     commune = prev.commune
     trig = ctx.triggered_id
     if trig == MAP["click"]:
         commune = cmap.clicked_code(click) or commune
-    elif trig == search_id(P) and isinstance(searched, str):
-        commune = searched
-    try:
-        territory = atlas.territory(str(territory_id or ""))
-    except AtlasError:
+    elif trig == search_id(P) and text(searched, 5):
+        commune = text(searched, 5)
+    territory = territory_or_none(atlas, territory_id)
+    if territory is None:
         raise PreventUpdate
     if commune and commune not in atlas.communes:
         commune = None
@@ -259,10 +261,9 @@ def _draw(state_dict, shown, shown_points):
     """State -> the map: the area's geometry only when the area (territory, extent) changes; the
     colours (one character and one integer per commune) always."""
     atlas = current()
-    state = ViewState.from_dict(state_dict or {})
-    try:
-        territory = atlas.territory(state.territory)
-    except AtlasError:
+    state = ViewState.from_dict(state_dict)
+    territory = territory_or_none(atlas, state.territory)
+    if territory is None:
         raise PreventUpdate
     return _view(atlas, state, territory, shown, shown_points)
 
@@ -271,7 +272,7 @@ def _draw(state_dict, shown, shown_points):
           Input(f"{P}-popstate", "data"), prevent_initial_call=True)
 def _restore(search):
     """Back / forward: the URL the browser went back to, parsed by the server, sets the controls."""
-    if not isinstance(search, str):
+    if not isinstance(search, str) or len(search) > 8_000:
         raise PreventUpdate
     from urllib.parse import parse_qs
     atlas = current()

@@ -22,7 +22,10 @@ from dash.exceptions import PreventUpdate
 from atlas import fmt
 from atlas.read import current
 from atlas.userdata.imports import COLUMNS, delete_import, import_indicator_table, importable_indicators
+from dashboard.components.write_access import write_access
+from dashboard.security import write_refusal
 from dashboard.uploads import UploadRefused, decode_upload, limit_text, max_upload_bytes
+from dashboard.validation import any_clicks, text
 
 dash.register_page(__name__, path="/import", name="Import", order=4, title="Import d'indicateurs CPAM")
 
@@ -82,6 +85,7 @@ def layout(**_query):
                              className="small"),
                       html.Table([html.Thead(html.Tr([html.Th("Colonne"), html.Th("Noms acceptés aussi")])),
                                   html.Tbody(fmt_rows)], className="table table-sm small w-auto")]),
+        write_access("import"),
         html.Div(dcc.Upload(id="import-upload", multiple=False, accept=",".join(ALLOWED_SUFFIXES),
                             className="atlas-upload-zone",
                             children=html.Div(["Glisser le tableau ici ou ", html.A("choisir un fichier"),
@@ -137,6 +141,9 @@ def run_upload(contents: str, filename: str | None):
 def _upload(contents, filename):
     if not contents:
         return no_update, no_update
+    refused = write_refusal()           # a shared server without the write code: nothing decoded or stored
+    if refused:
+        return dbc.Alert(refused, color="danger", id="import-refused"), no_update
     result = run_upload(contents, filename)
     if isinstance(result, str):
         return dbc.Alert(result, color="danger", id="import-rejected"), no_update
@@ -151,9 +158,9 @@ def _upload(contents, filename):
 def _delete(ask, confirm, cancel):
     """Remove an import in two steps: "Supprimer" asks, "Confirmer" removes (nothing before)."""
     trig = ctx.triggered_id
-    if not isinstance(trig, dict) or not any((ask or []) + (confirm or []) + (cancel or [])):
+    if not isinstance(trig, dict) or not any(any_clicks(group) for group in (ask, confirm, cancel)):
         raise PreventUpdate
-    slug = str(trig.get("slug") or "")
+    slug = text(trig.get("slug")) or ""
     known = {m.get("slug") for m in current().imports()}
     if slug not in known:
         return _imports_table(), dbc.Alert("Ce tableau n'existe plus.", color="warning")
@@ -161,6 +168,9 @@ def _delete(ask, confirm, cancel):
         return _imports_table(confirm_slug=slug), no_update
     if trig["type"] == "import-delete-cancel":
         return _imports_table(), no_update
+    refused = write_refusal()
+    if refused:
+        return _imports_table(), dbc.Alert(refused, color="danger", id="import-refused")
     delete_import(slug)
     return _imports_table(), dbc.Alert(f"Tableau « {slug} » supprimé : ses valeurs ne sont plus affichées.",
                                        color="info", id="import-deleted")

@@ -35,6 +35,7 @@ from dashboard.components.territory_picker import picker_id, territory_picker
 from dashboard.exports.portrait_data import density_ids
 from dashboard.maps.view import default_territory
 from dashboard.state import ViewState, parse_state
+from dashboard.validation import territory_or_none
 
 dash.register_page(__name__, path="/portrait", name="Portrait", order=1, title="Portrait du territoire")
 
@@ -114,9 +115,8 @@ def layout(**query):
 def _update(territory_id, indicator_id, year):
     """Controls -> the state (and the URL), the year selector of that indicator, the deck (cached)."""
     atlas = current()
-    try:
-        territory = atlas.territory(str(territory_id or ""))
-    except AtlasError:
+    territory = territory_or_none(atlas, territory_id)
+    if territory is None:
         raise PreventUpdate
     state = _settle(atlas, parse_state({"territoire": territory.id, "indicateur": indicator_id or "",
                                         "annee": year or ""}), territory)
@@ -131,7 +131,7 @@ def _update(territory_id, indicator_id, year):
           Input(f"{P}-popstate", "data"), prevent_initial_call=True)
 def _restore(search):
     """Back / forward: the URL the browser went back to, parsed by the server, sets the controls."""
-    if not isinstance(search, str):
+    if not isinstance(search, str) or len(search) > 8_000:
         raise PreventUpdate
     s = parse_state(parse_qs(search.lstrip("?")), default_territory(current()))
     return s.territory, s.indicator_id, str(s.year) if s.year else None

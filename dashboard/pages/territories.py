@@ -9,6 +9,7 @@ from atlas import fmt
 from atlas.read import current
 from dashboard.components.perimeter_note import CONFIDENCE_LABELS
 from dashboard.components.territory_picker import territory_picker
+from dashboard.validation import territory_or_none
 
 dash.register_page(__name__, path="/territoires", name="Territoires", order=6, title="Territoires – Atlas")
 
@@ -49,6 +50,8 @@ def layout(**_query):
 @dash.callback(dash.Output("url", "href", allow_duplicate=True),
                dash.Input({"type": "territory-picker", "page": "territories"}, "value"), prevent_initial_call=True)
 def _go(territory_id):
-    if not isinstance(territory_id, str) or not territory_id:
+    from urllib.parse import urlencode
+    territory = territory_or_none(current(), territory_id)
+    if territory is None:
         raise dash.exceptions.PreventUpdate
-    return f"/?territoire={territory_id}"
+    return "/?" + urlencode({"territoire": territory.id})

@@ -1,6 +1,6 @@
 """Browser fixtures: the app served on localhost from the session's build, and headless Chromium.
 
-* ``live_server``: base URL of the Dash app (werkzeug, threaded) reading ``built_data_dir``.
+* ``live_server``: base URL of the session's Dash app (``dash_app``, werkzeug, threaded).
 * ``page``: a Playwright page in the system Chromium; every request that leaves localhost and
   every console error is recorded on ``page.external_requests`` / ``page.console_errors`` and
   fails the test at teardown (every URL requested is on ``page.requested``).
@@ -39,19 +39,14 @@ def artifacts_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def live_server(built_data_dir):
+def live_server(dash_app):
     from werkzeug.serving import make_server
 
-    from dashboard.app import create_app
-    from dashboard.settings import Settings
-
-    settings = Settings(data_dir=built_data_dir, host="127.0.0.1", port=_free_port(), debug=False,
-                        max_upload_bytes=5 * 1024 * 1024)
-    app = create_app(settings)
-    server = make_server(settings.host, settings.port, app.server, threaded=True)
+    host, port = "127.0.0.1", _free_port()
+    server = make_server(host, port, dash_app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://{settings.host}:{settings.port}"
+    yield f"http://{host}:{port}"
     server.shutdown()
 
 
