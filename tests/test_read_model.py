@@ -156,3 +156,35 @@ def test_geometry_of_a_pruned_build_says_rebuilt_not_a_crash(tmp_path):
         gone.area(["01001"])
     with pytest.raises(BuildChanged):
         gone.area_file(["01001"])
+
+
+def test_value_arrays_are_the_same_from_duckdb_columns_or_a_dataframe():
+    """The reader builds its arrays from DuckDB's numpy columns (NULLs come as masked arrays) and
+    positions found by binary search; the same rows as a DataFrame give the same arrays."""
+    import duckdb
+    import numpy as np
+    import pandas as pd
+
+    from atlas.read.values import build_arrays
+
+    class Communes:
+        table = pd.DataFrame(index=pd.Index(["01001", "01002", "01004", "2A004"], name="code"))
+
+        def __len__(self):
+            return len(self.table)
+
+    sql = ("SELECT * FROM (VALUES ('2A004', 3.5, 7.0, 20000.0, 'bpe', false), ('01001', NULL, 1.0, 10.0, 'cpam', "
+           "NULL), ('99999', 1.0, 1.0, 1.0, 'bpe', false), ('01002', 0.0, 0.0, 500.0, 'bpe', true)) "
+           "t(code, value, numerator, denominator, source_id, synthetic)")
+    con = duckdb.connect()
+    cols, frame = con.execute(sql).fetchnumpy(), con.execute(sql).df()
+    imported = pd.DataFrame({"code": ["01004"], "value": [2.0], "numerator": [1.0], "denominator": [5000.0],
+                             "source_id": ["import-x"], "synthetic": [False]})
+    positions = np.array([3, 0, -1, 1])
+    a = build_arrays("x", 2019, cols, imported, Communes(), positions)
+    b = build_arrays("x", 2019, frame, imported, Communes())
+    for f in ("value", "numerator", "denominator", "has", "synthetic", "source"):
+        assert np.array_equal(getattr(a, f), getattr(b, f), equal_nan=True), f
+    assert a.sources == b.sources == ("bpe", "cpam", "import-x")
+    assert list(a.has) == [True, True, True, True] and a.value[3] == 3.5 and np.isnan(a.value[0])
+    assert a.synthetic[1] and not a.synthetic[0]

@@ -33,10 +33,26 @@ class ValueArrays:
         return [self.sources[i] for i in idx]
 
 
-def build_arrays(indicator_id: str, year: int, built: pd.DataFrame, imported: pd.DataFrame,
-                 communes: CommuneIndex) -> ValueArrays:
+def _column(frame, name: str, fill) -> np.ndarray:
+    """A column of a DataFrame or of DuckDB's ``fetchnumpy`` dict as a plain array (NULL -> ``fill``)."""
+    x = frame[name]
+    if isinstance(x, np.ma.MaskedArray):
+        return x.filled(fill)
+    if isinstance(x, pd.Series):
+        if fill is False:
+            return x.fillna(False).astype(bool).to_numpy()
+        if isinstance(fill, float):
+            return pd.to_numeric(x, errors="coerce").to_numpy(dtype="float64")
+        return x.astype(str).to_numpy(dtype=object)
+    return np.asarray(x)
+
+
+def build_arrays(indicator_id: str, year: int, built, imported: pd.DataFrame, communes: CommuneIndex,
+                 built_positions: np.ndarray | None = None) -> ValueArrays:
     """``built`` / ``imported``: rows (code, value, numerator, denominator, source_id, synthetic) of
-    this indicator and year; imported rows override built rows of the same commune."""
+    this indicator and year — a DataFrame or DuckDB's ``fetchnumpy`` columns —; imported rows override
+    built rows of the same commune. ``built_positions``: the positions of ``built``'s codes in the
+    commune order when the caller has them (-1: unknown commune)."""
     n = len(communes)
     value = np.full(n, np.nan)
     num = np.full(n, np.nan)
@@ -45,30 +61,32 @@ def build_arrays(indicator_id: str, year: int, built: pd.DataFrame, imported: pd
     syn = np.zeros(n, dtype=bool)
     src = np.full(n, -1, dtype=np.int16)
     sources: list[str] = []
-    # Column operations only (positions by the commune index, sources by factorize): a Python step per
-    # row made the first read of an (indicator, year) ~70 ms, paid by the explorer's ``_state`` callback
-    # for every year of an indicator it had not shown yet (bench/bench_national_map.py, recolours of a
-    # CPTS: target 40 ms p95); ~20 ms now, same arrays.
+    # Column operations only (positions by binary search or the commune index, sources by factorize):
+    # a Python step per row made the first read of an (indicator, year) ~70 ms, paid by the explorer's
+    # callbacks for every (indicator, year) not shown yet (bench/bench_national_map.py, recolours of a
+    # CPTS: target 40 ms p95). Numpy columns from DuckDB and a binary search over the sorted codes
+    # took it from ~23 to ~13 ms (pandas' get_indexer on object codes alone was ~12 ms).
     index = communes.table.index                  # the codes, in the commune order (unique)
-    for frame in (built, imported):
-        if frame is None or frame.empty:
+    for frame, positions in ((built, built_positions), (imported, None)):
+        if frame is None or not (len(frame) if isinstance(frame, pd.DataFrame) else len(frame["code"])):
             continue
-        pos = index.get_indexer(frame["code"].to_numpy(dtype=object)).astype(np.int64)
+        pos = positions if positions is not None else \
+            index.get_indexer(np.asarray(frame["code"], dtype=object)).astype(np.int64)
         keep = pos >= 0
         if not keep.any():
             continue
-        f = frame[keep]
         p = pos[keep]
-        value[p] = pd.to_numeric(f["value"], errors="coerce").to_numpy(dtype="float64")
-        num[p] = pd.to_numeric(f["numerator"], errors="coerce").to_numpy(dtype="float64")
-        den[p] = pd.to_numeric(f["denominator"], errors="coerce").to_numpy(dtype="float64")
+        value[p] = _column(frame, "value", np.nan)[keep]
+        num[p] = _column(frame, "numerator", np.nan)[keep]
+        den[p] = _column(frame, "denominator", np.nan)[keep]
         has[p] = ~np.isnan(value[p]) | ~np.isnan(num[p])
-        syn[p] = f["synthetic"].fillna(False).astype(bool).to_numpy()
-        found, uniques = pd.factorize(f["source_id"].astype(str), use_na_sentinel=False)   # first-seen order
-        for s in uniques:
-            if s not in sources:
-                sources.append(s)
-        src[p] = np.asarray([sources.index(s) for s in uniques], dtype=np.int16)[found]
+        syn[p] = _column(frame, "synthetic", False)[keep]
+        found, uniques = pd.factorize(pd.Series(_column(frame, "source_id", "")[keep], dtype=object).astype(str),
+                                      use_na_sentinel=False)                     # first-seen order
+        for s_ in uniques:
+            if s_ not in sources:
+                sources.append(s_)
+        src[p] = np.asarray([sources.index(s_) for s_ in uniques], dtype=np.int16)[found]
     for a in (value, num, den, has, syn, src):
         a.setflags(write=False)
     return ValueArrays(indicator_id, int(year), value, num, den, has, syn, src, tuple(sources))
@@ -184,9 +202,10 @@ class ValueStore:
         return np.where(sorted_codes[i] == codes, order[i], -1).astype(np.int64)
 
     def _load(self, indicator_id: str, year: int) -> ValueArrays:
-        built = self._db.query("SELECT code, value, numerator, denominator, source_id, synthetic FROM commune_values "
-                               "WHERE indicator_id = ? AND year = ?", [indicator_id, year])
+        sql = ("SELECT code, value, numerator, denominator, source_id, synthetic FROM commune_values "
+               "WHERE indicator_id = ? AND year = ?")
+        built = self._db.with_connection(lambda con: con.execute(sql, [indicator_id, year]).fetchnumpy())
         imp = self._userdata.imported_rows()
         if not imp.empty:
             imp = imp[(imp["indicator_id"] == indicator_id) & (imp["year"] == year)]
-        return build_arrays(indicator_id, year, built, imp, self._communes)
+        return build_arrays(indicator_id, year, built, imp, self._communes, self._positions(built["code"]))
