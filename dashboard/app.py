@@ -43,7 +43,7 @@ def _layout():
 
 def create_app(settings: Settings | None = None) -> dash.Dash:
     settings = settings or Settings.from_env()
-    configure(settings.data_dir)
+    configure(settings.data_dir, warm=True)      # workers read ahead the latest year of each indicator
     app = dash.Dash(
         __name__,
         use_pages=True,

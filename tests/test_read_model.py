@@ -188,3 +188,15 @@ def test_value_arrays_are_the_same_from_duckdb_columns_or_a_dataframe():
     assert a.sources == b.sources == ("bpe", "cpam", "import-x")
     assert list(a.has) == [True, True, True, True] and a.value[3] == 3.5 and np.isnan(a.value[0])
     assert a.synthetic[1] and not a.synthetic[0]
+
+
+def test_warm_reads_ahead_and_stops_on_a_swapped_build(reader, tmp_path):
+    """A server's worker reads ahead the latest year of every indicator (so that a first change of
+    indicator does not pay the read); on a closed reader it stops without an error."""
+    from atlas.catalog import CATALOG
+    with_values = [i for i in CATALOG if reader.values.years(i)]
+    assert len(with_values) >= 2 and reader.warm() == len(with_values)
+    from atlas.read import Atlas
+    other = Atlas(reader.data_dir)
+    other.close()
+    assert other.warm() == 0

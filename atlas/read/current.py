@@ -18,12 +18,16 @@ from .reader import Atlas
 _lock = threading.Lock()
 _readers: dict[Path, Atlas] = {}
 _configured: Path | None = None
+_warm = False
 
 
-def configure(data_dir: Path | None) -> None:
-    """Set the data directory :func:`current` reads (the dashboard's settings); None: ``ATLAS_DATA_DIR``."""
-    global _configured
+def configure(data_dir: Path | None, *, warm: bool = False) -> None:
+    """Set the data directory :func:`current` reads (the dashboard's settings); None: ``ATLAS_DATA_DIR``.
+    ``warm``: each build opened is read ahead in a background thread (:meth:`Atlas.warm`) — for a
+    server, whose workers answer many requests; not for one command."""
+    global _configured, _warm
     _configured = Path(data_dir) if data_dir else None
+    _warm = warm
 
 
 def _target(data_dir: Path) -> Path:
@@ -45,6 +49,8 @@ def current(data_dir: Path | None = None) -> Atlas:
         _readers[data_dir] = fresh
         if reader is not None:
             reader.close()
+        if _warm:
+            threading.Thread(target=fresh.warm, name="atlas-warm", daemon=True).start()
         return fresh
 
 

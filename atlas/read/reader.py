@@ -24,6 +24,7 @@ import pandas as pd
 
 from .. import paths
 from ..catalog import CATALOG, Indicator, indicator
+from ..errors import AtlasError
 from ..figures import commune_secret
 from .access import Accessibility
 from .communes import CommuneIndex, normalise_code
@@ -78,6 +79,27 @@ class Atlas:
 
     def close(self) -> None:
         self.db.close()
+
+    def warm(self) -> int:
+        """Read ahead what the first views of a server ask: for every indicator, which years each
+        commune has and the arrays of its latest year (~15 ms each, ~30 MB for France). A server's
+        worker runs it in a background thread when it opens a build (:func:`atlas.read.current`), so
+        that the first change of indicator on a map does not pay the read (bench/compare_explorer.py:
+        the cold reads made a CPTS's server time per interaction ~2x the Leaflet explorer's). Stops
+        quietly when the build is swapped out meanwhile. Returns the number of arrays read."""
+        n = 0
+        try:
+            for iid in CATALOG:
+                if self.closed:
+                    break
+                years = self.values.years(iid)
+                if years:
+                    self.values.presence(iid)
+                    self.values.arrays(iid, years[-1])
+                    n += 1
+        except AtlasError:              # BuildChanged: a newer build is being read; nothing to warm
+            pass
+        return n
 
     @property
     def closed(self) -> bool:
