@@ -65,7 +65,7 @@ from validate_access import machine  # noqa: E402
 
 CHOICES = ["density", "apl_mg", "access", "sans_mt_17", "depistage_sein", "count_msp", "population"]
 MIX = [("page", 0.10), ("recolour", 0.37), ("click", 0.35), ("csv", 0.15), ("png", 0.015), ("pdf", 0.015)]
-CALLBACK_KINDS = ("cb:router", "cb:state", "cb:draw", "cb:panel", "cb:commune")
+CALLBACK_KINDS = ("cb:router", "cb:state", "cb:draw")
 
 
 # -- the server ------------------------------------------------------------------------------------------
@@ -290,7 +290,8 @@ class User:
         return r
 
     def _chain(self) -> None:
-        """What a new state triggers in the page: the map, the territory panel, the commune panel."""
+        """What a new state triggers in the page: the map callback, which also answers the territory and
+        commune panels (one request, as the explorer makes it)."""
         d = self.deps
         resp = self._post("cb:draw", d["draw"], [self.state, self.geometry, None])
         if resp:
@@ -298,8 +299,6 @@ class User:
             if isinstance(geometry, dict):
                 self.geometry = geometry
             self.context = _output(resp, "atlas-export-context", "data") or self.context
-        self._post("cb:panel", d["panel"], [self.state])
-        self._post("cb:commune", d["commune"], [self.state])
 
     def page_load(self) -> None:
         t0 = time.perf_counter()
@@ -386,8 +385,6 @@ def dependency_keys(base: str) -> dict:
         "router": one(lambda k: k.startswith(".._pages_content.children")),
         "state": one(lambda k: k.startswith("..explorer-state.data")),
         "draw": one(lambda k: '"map":"explorer","type":"atlas-map-geometry"}.data' in k and k.startswith("..")),
-        "panel": one(lambda k: k == "explorer-territory-panel.children"),
-        "commune": one(lambda k: k == "explorer-commune-panel.children"),
         "export": one(lambda k: "atlas-export-download" in k),
     }
     out = {name: key for name, key in keys.items()}
