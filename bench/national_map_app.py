@@ -24,7 +24,6 @@ import json
 import os
 import sys
 import threading
-import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -235,29 +234,8 @@ def build_app(data_dir: Path, *, timings: list | None = None):
         return jsonify(timings)
 
     # time every request as the client sees the server: the whole WSGI call, compression included
-    inner = app.server.wsgi_app
-
-    def timed(environ, start_response):
-        t0 = time.perf_counter()
-        size = [0]
-
-        def sr(status, headers, exc_info=None):
-            for k, v in headers:
-                if k.lower() == "content-length":
-                    size[0] = int(v)
-            return start_response(status, headers, exc_info)
-
-        body = inner(environ, sr)
-        try:
-            chunks = list(body)
-        finally:
-            getattr(body, "close", lambda: None)()
-        timings.append({"path": environ.get("PATH_INFO"), "method": environ.get("REQUEST_METHOD"),
-                        "ms": (time.perf_counter() - t0) * 1000, "bytes": size[0] or sum(map(len, chunks)),
-                        "t": time.time()})
-        return chunks
-
-    app.server.wsgi_app = timed
+    from explorer_app import timed_wsgi          # bench/ is this script's directory: on sys.path
+    app.server.wsgi_app = timed_wsgi(app.server.wsgi_app, timings)
     return app
 
 
