@@ -165,10 +165,12 @@ def test_value_arrays_are_the_same_from_duckdb_columns_or_a_dataframe():
     import numpy as np
     import pandas as pd
 
+    from atlas.read.communes import CommuneIndex
     from atlas.read.values import build_arrays
 
     class Communes:
         table = pd.DataFrame(index=pd.Index(["01001", "01002", "01004", "2A004"], name="code"))
+        locate = CommuneIndex.locate
 
         def __len__(self):
             return len(self.table)
@@ -180,8 +182,8 @@ def test_value_arrays_are_the_same_from_duckdb_columns_or_a_dataframe():
     cols, frame = con.execute(sql).fetchnumpy(), con.execute(sql).df()
     imported = pd.DataFrame({"code": ["01004"], "value": [2.0], "numerator": [1.0], "denominator": [5000.0],
                              "source_id": ["import-x"], "synthetic": [False]})
-    positions = np.array([3, 0, -1, 1])
-    a = build_arrays("x", 2019, cols, imported, Communes(), positions)
+    assert list(Communes().locate(cols["code"])) == [3, 0, -1, 1]
+    a = build_arrays("x", 2019, cols, imported, Communes())
     b = build_arrays("x", 2019, frame, imported, Communes())
     for f in ("value", "numerator", "denominator", "has", "synthetic", "source"):
         assert np.array_equal(getattr(a, f), getattr(b, f), equal_nan=True), f

@@ -72,6 +72,21 @@ class CommuneIndex:
         pos = self.position
         return np.asarray(sorted({pos[c] for c in codes if c in pos}), dtype=np.int64)
 
+    def locate(self, codes) -> np.ndarray:
+        """Position of each of ``codes`` in the commune order, -1 for an unknown code (aligned with
+        ``codes``): a binary search over the sorted codes, for tens of thousands of rows at a time
+        (the value arrays of a year of France; pandas' get_indexer on object codes cost ~12 ms there)."""
+        if getattr(self, "_sorted", None) is None:
+            all_codes = np.asarray(self.table.index, dtype=str)
+            order = np.argsort(all_codes, kind="stable")
+            self._sorted = (all_codes[order], order)
+        sorted_codes, order = self._sorted
+        codes = np.asarray(codes, dtype=object).astype(str)
+        if not len(sorted_codes) or not len(codes):
+            return np.full(len(codes), -1, dtype=np.int64)
+        i = np.minimum(np.searchsorted(sorted_codes, codes), len(sorted_codes) - 1)
+        return np.where(sorted_codes[i] == codes, order[i], -1).astype(np.int64)
+
     def get(self, code: str) -> pd.Series:
         c = normalise_code(code)
         if c not in self.position:

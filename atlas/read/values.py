@@ -47,12 +47,10 @@ def _column(frame, name: str, fill) -> np.ndarray:
     return np.asarray(x)
 
 
-def build_arrays(indicator_id: str, year: int, built, imported: pd.DataFrame, communes: CommuneIndex,
-                 built_positions: np.ndarray | None = None) -> ValueArrays:
+def build_arrays(indicator_id: str, year: int, built, imported: pd.DataFrame, communes: CommuneIndex) -> ValueArrays:
     """``built`` / ``imported``: rows (code, value, numerator, denominator, source_id, synthetic) of
     this indicator and year — a DataFrame or DuckDB's ``fetchnumpy`` columns —; imported rows override
-    built rows of the same commune. ``built_positions``: the positions of ``built``'s codes in the
-    commune order when the caller has them (-1: unknown commune)."""
+    built rows of the same commune."""
     n = len(communes)
     value = np.full(n, np.nan)
     num = np.full(n, np.nan)
@@ -61,17 +59,15 @@ def build_arrays(indicator_id: str, year: int, built, imported: pd.DataFrame, co
     syn = np.zeros(n, dtype=bool)
     src = np.full(n, -1, dtype=np.int16)
     sources: list[str] = []
-    # Column operations only (positions by binary search or the commune index, sources by factorize):
+    # Column operations only (positions by binary search, :meth:`CommuneIndex.locate`; sources by factorize):
     # a Python step per row made the first read of an (indicator, year) ~70 ms, paid by the explorer's
     # callbacks for every (indicator, year) not shown yet (bench/bench_national_map.py, recolours of a
     # CPTS: target 40 ms p95). Numpy columns from DuckDB and a binary search over the sorted codes
-    # took it from ~23 to ~13 ms (pandas' get_indexer on object codes alone was ~12 ms).
-    index = communes.table.index                  # the codes, in the commune order (unique)
-    for frame, positions in ((built, built_positions), (imported, None)):
+    # took it from ~23 to ~15 ms (pandas' get_indexer on object codes alone was ~12 ms).
+    for frame in (built, imported):
         if frame is None or not (len(frame) if isinstance(frame, pd.DataFrame) else len(frame["code"])):
             continue
-        pos = positions if positions is not None else \
-            index.get_indexer(np.asarray(frame["code"], dtype=object)).astype(np.int64)
+        pos = communes.locate(frame["code"])
         keep = pos >= 0
         if not keep.any():
             continue
@@ -131,7 +127,6 @@ class ValueStore:
         self._userdata = userdata
         self._cache = LRU(self.ARRAYS_CACHED)
         self._presence = LRU(self.ARRAYS_CACHED)
-        self._sorted_codes: tuple[np.ndarray, np.ndarray] | None = None
         self._built_years: dict[str, list[int]] = {}
         for ind, y in db.rows("SELECT DISTINCT indicator_id, year FROM commune_values ORDER BY 1, 2"):
             self._built_years.setdefault(ind, []).append(int(y))
@@ -171,7 +166,7 @@ class ValueStore:
         built = self._db.with_connection(lambda con: con.execute(sql, [indicator_id]).fetchnumpy())
 
         def put(frame, flag: bool) -> None:
-            pos = self._positions(frame["code"])
+            pos = self._communes.locate(frame["code"])
             row = np.searchsorted(years, np.asarray(frame["year"], dtype=np.int64))
             keep = pos >= 0
             has[row[keep], pos[keep]] = flag
@@ -188,19 +183,6 @@ class ValueStore:
         has.setflags(write=False)
         return tuple(int(y) for y in years), has
 
-    def _positions(self, codes) -> np.ndarray:
-        """Positions in the commune order of ``codes`` (-1: unknown), by binary search."""
-        if self._sorted_codes is None:
-            all_codes = np.asarray(self._communes.table.index, dtype=str)
-            order = np.argsort(all_codes, kind="stable")
-            self._sorted_codes = (all_codes[order], order)
-        sorted_codes, order = self._sorted_codes
-        codes = np.asarray(codes, dtype=object).astype(str)
-        if not len(sorted_codes) or not len(codes):
-            return np.full(len(codes), -1, dtype=np.int64)
-        i = np.minimum(np.searchsorted(sorted_codes, codes), len(sorted_codes) - 1)
-        return np.where(sorted_codes[i] == codes, order[i], -1).astype(np.int64)
-
     def _load(self, indicator_id: str, year: int) -> ValueArrays:
         sql = ("SELECT code, value, numerator, denominator, source_id, synthetic FROM commune_values "
                "WHERE indicator_id = ? AND year = ?")
@@ -208,4 +190,4 @@ class ValueStore:
         imp = self._userdata.imported_rows()
         if not imp.empty:
             imp = imp[(imp["indicator_id"] == indicator_id) & (imp["year"] == year)]
-        return build_arrays(indicator_id, year, built, imp, self._communes, self._positions(built["code"]))
+        return build_arrays(indicator_id, year, built, imp, self._communes)
