@@ -19,21 +19,7 @@ from dashboard.maps.classes import Z_NO_DATA, Z_SECRET, class_codes, classify, c
 from dashboard.maps.layer import build_layer
 from dashboard.maps.view import view_codes
 from dashboard.state import parse_state
-
-
-def text_of(component) -> str:
-    out = []
-
-    def walk(c):
-        if isinstance(c, (str, int, float)):
-            out.append(str(c))
-        elif isinstance(c, (list, tuple)):
-            for x in c:
-                walk(x)
-        elif c is not None and hasattr(c, "children"):
-            walk(c.children)
-    walk(component)
-    return " ".join(out)
+from dash_text import text_of
 
 
 # -- URL state --------------------------------------------------------------------------------------------

@@ -18,24 +18,10 @@ import pytest
 
 from atlas import fmt
 from atlas.catalog import CATALOG, indicator
+from dash_text import text_of
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ["ouest-rhodanien", "aunis-sud", "entre-loire-et-sucs", "atlantique-nord-loire", "venissieux"]
-
-
-def text_of(component) -> str:
-    out = []
-
-    def walk(c):
-        if isinstance(c, (str, int, float)):
-            out.append(str(c))
-        elif isinstance(c, (list, tuple)):
-            for x in c:
-                walk(x)
-        elif c is not None and hasattr(c, "children"):
-            walk(c.children)
-    walk(component)
-    return " ".join(out)
 
 
 def test_the_dashboard_loads_no_build_code():
