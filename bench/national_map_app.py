@@ -137,12 +137,16 @@ def build_app(data_dir: Path, *, timings: list | None = None):
 
     latest_year = lru_cache(maxsize=64)(data.latest_year)
 
-    def paint_of(name: str, step: int) -> dict:
+    def classified(name: str, step: int):
+        """The indicator of recolour ``step`` over view ``name``, classified (both engines draw this)."""
         ind, decimals, unit = INDICATORS[step % len(INDICATORS)]
         year = latest_year(ind)
         v = view_of(name)
         codes, values = data.values(ind, year, region=v.get("region"), codes=v.get("codes"))
-        classes, colors, labels = classify(values)
+        return (ind, decimals, unit, year, codes, values, *classify(values))
+
+    def paint_of(name: str, step: int) -> dict:
+        ind, decimals, unit, year, codes, values, classes, colors, labels = classified(name, step)
         spec = spec_of(name)
         return am.paint_payload(am.drawn_codes(index, spec), codes, values, classes, [NO_DATA, SECRET, *colors],
                                 value_format=am.value_format(decimals, unit), labels=labels,
@@ -168,11 +172,7 @@ def build_app(data_dir: Path, *, timings: list | None = None):
                              for c, g in zip(gdf["code"], geoms)]}
 
     def figure_of(name: str, step: int) -> dict:
-        ind, decimals, unit = INDICATORS[step % len(INDICATORS)]
-        year = latest_year(ind)
-        v = view_of(name)
-        codes, values = data.values(ind, year, region=v.get("region"), codes=v.get("codes"))
-        classes, colors, _ = classify(values)
+        ind, decimals, unit, year, codes, values, classes, colors, _ = classified(name, step)
         gj = geojson_of(name)
         allc = [NO_DATA, SECRET, *colors]
         scale = [[i / (len(allc) - 1), c] for i, c in enumerate(allc)] if len(allc) > 1 else [[0, allc[0]], [1, allc[0]]]
