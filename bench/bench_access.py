@@ -36,7 +36,8 @@ from atlas.access.model import AccessModel, Change  # noqa: E402
 from atlas.access.parameters import PARAMETERS  # noqa: E402
 from atlas.access.weights import TIME_ERROR_SIGMA, table_cutoff  # noqa: E402
 from etl.access import traveltime as tt  # noqa: E402
-from validate_access import load_inputs, machine  # noqa: E402
+from benchlib import machine_line  # noqa: E402
+from validate_access import load_inputs  # noqa: E402
 
 LA_ROCHELLE, SURGERES = "17300", "17434"
 
@@ -64,7 +65,7 @@ def main() -> None:
     args = ap.parse_args()
     cache = Path(os.environ.get("ATLAS_CACHE") or Path(tempfile.gettempdir()) / "cpts-atlas-bench-cache")
     inp = load_inputs(Path(args.mirror), cache)
-    print(f"Machine : {machine()} ; charge moyenne (1, 5, 15 min) au départ : "
+    print(f"Machine : {machine_line()} ; charge moyenne (1, 5, 15 min) au départ : "
           f"{', '.join(f'{v:.1f}' for v in os.getloadavg())}")
     print(f"Communes : {len(inp.codes)} ; points : {'mairies' if inp.town_halls is not None else 'polygones'}")
 

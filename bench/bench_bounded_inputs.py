@@ -21,12 +21,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -35,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 import factories as f  # noqa: E402  (raw XLSX writer shared with the tests)
+from benchlib import export_tree, machine  # noqa: E402
 
 HEADER = ["code_commune", "indicateur", "annee", "numerateur", "denominateur", "valeur", "source"]
 INDICATORS = ["sans_mt_17", "depistage_sein", "depistage_colorectal", "depistage_col_uterus", "vaccin_grippe_65"]
@@ -170,26 +169,15 @@ def main() -> None:
     ap.add_argument("--baseline", help="git revision to compare with, in the same run (e.g. 389953f)")
     ap.add_argument("--cap-seconds", type=float, default=60)
     args = ap.parse_args()
-    machine = {"cpus": os.cpu_count(), "machine": platform.machine(), "python": platform.python_version(),
-               "cpu": next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo")
-                            if ln.startswith("model name")), platform.processor()),
-               "load_avg_1min": os.getloadavg()[0]}
     with tempfile.TemporaryDirectory(prefix="atlas-bench-inputs-") as tmp:
         tmp = Path(tmp)
         (tmp / "files").mkdir()
         files = write_files(tmp / "files")
-        report = {"machine": machine, "runs": args.runs}
+        report = {"machine": machine(), "runs": args.runs}
         print("code actuel :", file=sys.stderr)
         report["current"] = bench(ROOT, files, args.runs, args.cap_seconds, None)
         if args.baseline:
-            base = tmp / "baseline"
-            base.mkdir()
-            archive = subprocess.run(["git", "archive", args.baseline, "atlas", "etl", "dashboard"], cwd=ROOT,
-                                     capture_output=True, check=True).stdout
-            archive_path = tmp / "baseline.tar"
-            archive_path.write_bytes(archive)
-            with tarfile.open(archive_path) as tar:
-                tar.extractall(base)
+            base = export_tree(args.baseline, tmp / "baseline", "atlas", "etl", "dashboard")
             print(f"référence {args.baseline} (plafonds : {args.cap_seconds:.0f} s, 3 Go) :", file=sys.stderr)
             report["baseline"] = {"revision": args.baseline,
                                   "results": bench(base, files, 1, args.cap_seconds, 3 * 1024 ** 3)}

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -32,22 +31,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchlib import export_tree, machine_line
+
 ROOT = Path(__file__).resolve().parent.parent
 DEPS = ["17", "42", "43", "44", "69"]
-
-
-def machine() -> str:
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{os.cpu_count()} cores {model or platform.processor()}, {mem:.0f} GiB RAM, {platform.system()} " \
-           f"{platform.release()}, Python {platform.python_version()}"
 
 
 def timed_build(tree: Path, mirror: str, demo: bool, work: Path) -> tuple[float, float, float, Path]:
@@ -139,14 +126,11 @@ def main() -> None:
         work = Path(tmp)
         trees = {"this tree": ROOT}
         if args.baseline:
-            base = work / "baseline"
-            base.mkdir()
-            archive = subprocess.run(["git", "archive", args.baseline], cwd=ROOT, check=True, capture_output=True).stdout
-            subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
+            base = export_tree(args.baseline, work / "baseline")
             trees = {f"baseline {args.baseline}": base, "this tree": ROOT}
         load_before = os.getloadavg()
         builds, last = bench_builds(trees, args.mirror, args.runs, work)
-        result = {"machine": machine(),
+        result = {"machine": machine_line(),
                   "load_average_1_5_15_before_after": [[round(x, 2) for x in load_before],
                                                        [round(x, 2) for x in os.getloadavg()]],
                   "builds (cold: fresh data dir and cache)": builds,

@@ -22,24 +22,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
 
+from benchlib import export_tree, machine
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def machine() -> dict:
-    return {"cpus": os.cpu_count(), "python": platform.python_version(),
-            "cpu": next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name")),
-                        platform.processor()),
-            "load_avg_1min": os.getloadavg()[0]}
 
 
 def build_cmd(mirror: Path) -> list[str]:
@@ -162,12 +155,7 @@ def main() -> None:
         tmp = Path(tmp)
         codes = {"current": ROOT}
         if args.baseline:
-            base = tmp / "baseline"
-            base.mkdir()
-            data = subprocess.run(["git", "archive", args.baseline], cwd=ROOT, capture_output=True, check=True).stdout
-            (tmp / "baseline.tar").write_bytes(data)
-            with tarfile.open(tmp / "baseline.tar") as tar:
-                tar.extractall(base)
+            base = export_tree(args.baseline, tmp / "baseline")
             codes[f"baseline {args.baseline}"] = base
         for label, code in codes.items():
             print(f"{label} : builds simultanés", file=sys.stderr)

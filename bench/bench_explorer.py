@@ -45,6 +45,8 @@ import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
+from benchlib import machine_line
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -322,15 +324,6 @@ def run_scenario(browser, base, timings, atlas, name, query, n_interactions):
     }
 
 
-def machine() -> str:
-    model = ""
-    try:
-        model = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return f"{platform.node()} {platform.machine()} {model} {os.cpu_count()} CPU".strip()
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data-dir", type=Path, default=None)
@@ -359,7 +352,7 @@ def main(argv=None) -> int:
             browser.close()
     finally:
         srv.shutdown()
-    meta = {"machine": machine(), "python": platform.python_version(), "data_dir": str(data_dir),
+    meta = {"machine": machine_line(), "python": platform.python_version(), "data_dir": str(data_dir),
             "build": atlas.build_id, "load_average_before": load0, "load_average_after": os.getloadavg()}
     if args.json:
         args.json.write_text(json.dumps({"meta": meta, "scenarios": reports}, ensure_ascii=False, indent=1))

@@ -61,7 +61,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 import requests  # noqa: E402
 
 import callback_payloads as cp  # noqa: E402  (requests built from the app's own callback map)
-from validate_access import machine  # noqa: E402
+from benchlib import machine_line  # noqa: E402
 
 CHOICES = ["density", "apl_mg", "access", "sans_mt_17", "depistage_sein", "count_msp", "population"]
 MIX = [("page", 0.10), ("recolour", 0.37), ("click", 0.35), ("csv", 0.15), ("png", 0.015), ("pdf", 0.015)]
@@ -534,14 +534,14 @@ def main() -> int:
     if not (args.data_dir / "current").exists():
         print(f"pas de build dans {args.data_dir} : python -m etl build …", file=sys.stderr)
         return 2
-    print(f"Machine : {machine()}")
+    print(f"Machine : {machine_line()}")
     print(f"Build : {os.path.realpath(args.data_dir / 'current')}")
     print(f"Charge : {args.users} utilisateurs, pause {args.think[0]}–{args.think[1]} s entre actions, "
           f"mélange {', '.join(f'{a} {p:.1%}' for a, p in MIX)}")
     results = [run_config(args, args.data_dir, sync=True)] if args.compare_sync else []
     results.append(run_config(args, args.data_dir, sync=False))
     if args.json:
-        args.json.write_text(json.dumps({"machine": machine(), "results": results}, indent=1, ensure_ascii=False))
+        args.json.write_text(json.dumps({"machine": machine_line(), "results": results}, indent=1, ensure_ascii=False))
     return 0
 
 

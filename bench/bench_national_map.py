@@ -45,7 +45,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -57,6 +56,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_explorer import CHROMIUM, CHROMIUM_ARGS, _free_port, callback_name  # noqa: E402
+from benchlib import machine  # noqa: E402
 
 N_COMMUNES = {"france": 34_871, "region": 4_021, "cpts": 31}
 TARGETS = {  # first map s, first-load bytes, recolour server p95 ms, recolour bytes, repaint p95 ms
@@ -107,21 +107,6 @@ def pct(values, p):
 def med(values):
     v = [x for x in values if x is not None]
     return statistics.median(v) if v else None
-
-
-def machine() -> dict:
-    model = ""
-    try:
-        model = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    mem = ""
-    try:
-        mem = next(line.split(":", 1)[1].strip() for line in open("/proc/meminfo") if line.startswith("MemTotal"))
-    except (OSError, StopIteration):
-        pass
-    return {"cpu": model, "cores": os.cpu_count(), "memory": mem, "system": platform.platform(),
-            "python": platform.python_version(), "load_average": os.getloadavg()}
 
 
 class Server:

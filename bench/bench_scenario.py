@@ -43,7 +43,7 @@ from atlas.access.model import Change  # noqa: E402
 from atlas.catalog import access_id  # noqa: E402
 from atlas.read import current  # noqa: E402
 from atlas.read.access import scenario_report  # noqa: E402
-from bench_explorer import machine  # noqa: E402
+from benchlib import machine_line  # noqa: E402
 from dashboard.components import commune_map as cmap  # noqa: E402
 from dashboard.maps.layer import build_layer  # noqa: E402
 from dashboard.maps.scenario import scenario_view  # noqa: E402
@@ -119,7 +119,7 @@ def main(argv=None) -> int:
         measure(atlas, territory_id, extent, args.profession, 3)
     rounds = {name: [measure(atlas, t, e, args.profession, args.scenarios) for _ in range(args.runs)]
               for name, (t, e) in views.items()}
-    print(f"Machine : {machine()} ; build {atlas.build_id} ; charge au départ {load0} ; à la fin {os.getloadavg()}")
+    print(f"Machine : {machine_line()} ; build {atlas.build_id} ; charge au départ {load0} ; à la fin {os.getloadavg()}")
     print(f"Premier chargement du modèle ({args.profession}) : {first_model_s * 1000:.0f} ms")
     print(f"Médianes de {args.runs} séries de {args.scenarios} changements de scénario (ms) :")
     out = {}
@@ -131,7 +131,7 @@ def main(argv=None) -> int:
               + " ; ".join(f"{k} {v:.1f}" for k, v in med.items() if k.endswith(("p50", "p95")))
               + f" — cible p95 ≤ {TARGET_P95_MS[name]} ms : {'atteinte' if page <= TARGET_P95_MS[name] else 'MANQUÉE'}")
     if args.json:
-        args.json.write_text(json.dumps({"machine": machine(), "build": atlas.build_id, "first_model_ms":
+        args.json.write_text(json.dumps({"machine": machine_line(), "build": atlas.build_id, "first_model_ms":
                                          first_model_s * 1000, "views": out}, ensure_ascii=False, indent=1))
     return 0
 

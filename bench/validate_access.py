@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -53,19 +52,11 @@ from etl.parsers.decoupage import read_decoupage_tarball  # noqa: E402
 from etl.parsers.geometry import read_commune_geometry  # noqa: E402
 from etl.rekey import rekey_geometries, rekey_sum_and_weighted  # noqa: E402
 from etl.sources import load_sources, resolve  # noqa: E402
+from benchlib import machine_line  # noqa: E402
 
 THRESHOLD = 2.5
 BIG_COMMUNE = 5_000
 STEPS = PARAMETERS["mg"].decay.steps
-
-
-def machine() -> str:
-    cpu = platform.processor() or "?"
-    try:
-        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return f"{platform.platform()}, {cpu}, {os.cpu_count()} cœurs, Python {platform.python_version()}"
 
 
 @dataclass
@@ -254,7 +245,7 @@ def main() -> None:
     t0 = time.perf_counter()
     inp = load_inputs(Path(args.mirror), cache)
     runner = Runner(inp)
-    lines = ["# Validation de access_mg contre l'APL DREES", "", f"Machine : {machine()}", ""]
+    lines = ["# Validation de access_mg contre l'APL DREES", "", f"Machine : {machine_line()}", ""]
     calib = [f"- APL {y} : Σ APL × population standardisée = {float(np.nansum(a['apl_mg'] * a['pop_std'])) / 1e6:.1f} M "
              f"consultations, soit {float(np.nansum(a['apl_mg'] * a['pop_std'])) / inp.gp[2019].sum():.0f} par "
              f"médecin BPE 2019 ({inp.gp[2019].sum():.0f})" for y, a in sorted(inp.apl.items())]
