@@ -6,7 +6,7 @@
   skip only when it is absent, and CI always has it (``.ci/run`` sets ATLAS_MIRROR).
 * ``built_data_dir`` is one full build from the mirror (with demo data), shared by the session.
 * ``atlas`` is the read model over that build; ``tiny_atlas`` a build of the tiny fixtures
-  (tests/factories.py), one per test module.
+  (tests/factories.py), one per test module; ``tiny_mirror`` those fixtures as a mirror directory.
 * ``dash_app`` is the Dash app over that build, one per test process: the components register their
   callbacks once, when first imported, and the first app takes them (a second app would miss them).
   The browser tests serve it; the callback tests call it through Flask's test client.
@@ -75,6 +75,14 @@ def atlas(built_data_dir):
     a = Atlas(built_data_dir)
     yield a
     a.close()
+
+
+@pytest.fixture
+def tiny_mirror(tmp_path) -> Path:
+    """A mirror directory holding the tiny sources of tests/factories.py, in their official formats."""
+    import factories
+    factories.write_tiny_sources(tmp_path / "mirror")
+    return tmp_path / "mirror"
 
 
 @pytest.fixture(scope="module")

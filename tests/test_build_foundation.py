@@ -22,12 +22,6 @@ from atlas.read import Atlas
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def tiny_mirror(tmp_path):
-    f.write_tiny_sources(tmp_path / "mirror")
-    return tmp_path / "mirror"
-
-
 def build(data_dir, mirror, **kw):
     return run_build(BuildOptions(data_dir=data_dir, mirror=mirror, allow_download=False,
                                   cache_dir=data_dir.parent / "cache", **kw))

@@ -17,19 +17,12 @@ import pandas as pd
 import pytest
 from filelock import FileLock
 
-import factories as f
 from atlas import paths
 from etl import cli
 from etl.build import BuildBusy, BuildOptions, run_build
 from atlas.read import Atlas
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def tiny_mirror(tmp_path):
-    f.write_tiny_sources(tmp_path / "mirror")
-    return tmp_path / "mirror"
 
 
 def options(data_dir, mirror, **kw):
